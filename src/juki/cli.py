@@ -1,0 +1,54 @@
+"""The ``juki`` command (運用コマンド).
+
+``juki <command> [options]``; ``juki --help`` lists the commands and ``juki <command> --help``
+describes each. Commands are Django management commands in juki's apps, so the web UI, the
+API and the CLI call the same actions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS: dict[str, str] = {
+    "serve": "職員画面とAPIを起動する (serve the staff UI and API with waitress)",
+    "migrate": "データベースを最新の構造にする (apply database migrations)",
+    "demo": "デモ自治体・デモ職員を作成する (load the deterministic demo municipality and staff)",
+    "staff": "職員アカウントの作成・無効化・一覧・権限申請 (create / disable / list / grant / revoke)",
+    "terminal": "端末の登録・取消・一覧・ブラウザ登録コード発行 (register / revoke / list / enrol)",
+    "apiclient": "外部システムの登録・取消・一覧 (API clients: create / revoke / list)",
+    "audit": "操作記録の検証・チェックポイント (audit verify / checkpoint)",
+}
+
+
+def usage() -> str:
+    width = max(len(c) for c in COMMANDS)
+    lines = ["usage: juki <command> [options]", "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {desc}" for name, desc in COMMANDS.items()]
+    lines += ["", "juki <command> --help で各コマンドの説明を表示します。",
+              "juki django <command> で Django の管理コマンドを直接実行します（運用者向け）。"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(usage())
+        return 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juki.settings")
+    from django.core.management import execute_from_command_line
+
+    command = argv[0]
+    if command == "django":
+        execute_from_command_line(["juki", *argv[1:]])
+        return 0
+    if command not in COMMANDS:
+        print(f"juki: 不明なコマンドです: {command}\n", file=sys.stderr)
+        print(usage(), file=sys.stderr)
+        return 2
+    execute_from_command_line(["juki", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

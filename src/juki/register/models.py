@@ -1,0 +1,1 @@
+"""Register models (filled in by the register work)."""

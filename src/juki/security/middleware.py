@@ -1,0 +1,124 @@
+"""Request-level controls: terminal binding, idle screen lock, and deny-by-default permissions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+
+from juki.audit.events import EventType, Outcome
+from juki.audit.log import record_request
+
+from . import terminals
+from .access import API_DISPATCH, declared_function, staff_may
+from .roles import Function
+
+LOCK_EXEMPT_PREFIXES = ("/lock/", "/logout/", "/static/", "/login/", "/api/", "/healthz")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def refuse(request: HttpRequest, code: str, message: str, status: int = 403) -> HttpResponse:
+    """A refusal page or problem+json, with a stable code and a Japanese message."""
+    if _wants_json(request):
+        body = {"type": f"urn:juki:error:{code}", "title": message, "status": status, "code": code}
+        return JsonResponse(body, status=status, content_type="application/problem+json")
+    return render(request, "web/error.html", {"code": code, "message": message}, status=status)
+
+
+class TerminalMiddleware:
+    """Resolve the registered terminal (登録端末) from its signed cookie into ``request.terminal``.
+
+    A logged-in session is bound to the terminal it logged in from; if the cookie changes,
+    the terminal is revoked, or the staff member is no longer assigned to it, the session ends.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.terminal = terminals.terminal_from_request(request)  # type: ignore[attr-defined]
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            bound = request.session.get("terminal_id")
+            terminal = request.terminal  # type: ignore[attr-defined]
+            ok = (
+                terminal is not None
+                and bound == terminal.terminal_id
+                and user.terminals.filter(pk=terminal.pk).exists()
+            )
+            if not ok:
+                record_request(
+                    request, EventType.SESSION_ENDED, action="logout", function=Function.SESSION,
+                    outcome=Outcome.DENIED, detail={"reason": "terminal_mismatch", "bound": bound or ""},
+                )
+                logout(request)
+                return refuse(request, "TERMINAL_SESSION_MISMATCH",
+                              "この端末ではセッションを継続できません。再度ログインしてください。", status=401)
+        return self.get_response(request)
+
+
+class IdleLockMiddleware:
+    """Lock the screen after ``JUKI_IDLE_LOCK_SECONDS`` without activity (画面ロック).
+
+    A locked session reaches nothing but the unlock page and logout until the password is
+    given again.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.path.startswith(LOCK_EXEMPT_PREFIXES):
+            now = time.time()
+            last = request.session.get("last_activity", now)
+            if not request.session.get("locked") and now - last > settings.JUKI_IDLE_LOCK_SECONDS:
+                request.session["locked"] = True
+                record_request(request, EventType.SCREEN_LOCKED, action="lock", function=Function.SESSION,
+                               detail={"idle_seconds": int(now - last)})
+            if request.session.get("locked"):
+                if _wants_json(request) or request.headers.get("HX-Request"):
+                    return refuse(request, "SCREEN_LOCKED", "画面がロックされています。パスワードを入力してください。", 401)
+                return HttpResponseRedirect(f"/lock/?next={request.get_full_path()}")
+            request.session["last_activity"] = now
+        return self.get_response(request)
+
+
+class PermissionMiddleware:
+    """Deny by default: a view reaches its code only if it declared a function and the
+    staff member's roles and terminal allow it. Every refusal is audited."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+        function = declared_function(view)
+        if function == API_DISPATCH:
+            return None  # each API operation is checked by juki.api.auth
+        if function is None:
+            record_request(request, EventType.ACCESS_DENIED, action="deny", function="undeclared",
+                           outcome=Outcome.DENIED, detail={"path": request.path})
+            return refuse(request, "FORBIDDEN", "この機能を利用する権限がありません。")
+        function = Function(function)
+        user = request.user
+        if function != Function.PUBLIC and not user.is_authenticated:
+            if _wants_json(request):
+                return refuse(request, "AUTH_REQUIRED", "ログインが必要です。", 401)
+            return HttpResponseRedirect(f"{settings.LOGIN_URL}?next={request.get_full_path()}")
+        if not staff_may(user, getattr(request, "terminal", None), function):
+            record_request(request, EventType.ACCESS_DENIED, action="deny", function=function.value,
+                           outcome=Outcome.DENIED, detail={"path": request.path})
+            return refuse(request, "FORBIDDEN", "この機能を利用する権限がありません。")
+        request.juki_function = function  # type: ignore[attr-defined]
+        return None

@@ -1,0 +1,158 @@
+"""Django settings for juki.
+
+Everything that differs between installations comes from the environment:
+
+- ``JUKI_HOME``: where the embedded database, keys and secrets live (default ``./var``).
+- ``DATABASE_URL``: e.g. ``postgres://juki@localhost/juki``; default SQLite (WAL) in JUKI_HOME.
+- ``JUKI_SECRET_KEY``: Django's secret key; generated into JUKI_HOME on first use if unset.
+- ``JUKI_IDLE_LOCK_SECONDS``: idle time before the screen locks (default 600).
+- ``JUKI_DEBUG``: "1" only on a developer's machine.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+JUKI_HOME = Path(os.environ.get("JUKI_HOME", Path.cwd() / "var")).resolve()
+JUKI_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    env = os.environ.get("JUKI_SECRET_KEY")
+    if env:
+        return env
+    path = JUKI_HOME / "secret_key"
+    if not path.exists():
+        # Created once per installation with owner-only permissions; never committed.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("JUKI_DEBUG") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("JUKI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "juki.audit",
+    "juki.security",
+    "juki.register",
+    "juki.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "juki.security.middleware.TerminalMiddleware",
+    "juki.security.middleware.IdleLockMiddleware",
+    "juki.security.middleware.PermissionMiddleware",
+]
+
+ROOT_URLCONF = "juki.urls"
+WSGI_APPLICATION = "juki.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "juki.web.context.juki_context",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{JUKI_HOME / 'juki.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at
+        # BEGIN so two writers never deadlock upgrading read locks (and the audit chain
+        # head is read under the write lock).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(JUKI_HOME / "test.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "security.Staff"
+AUTHENTICATION_BACKENDS = ["juki.security.backends.StaffBackend"]
+LOGIN_URL = "/login/"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "juki.security.passwords.CharacterClassValidator"},
+]
+
+# Sessions: server-side, httpOnly, SameSite=Strict, end with the browser and after 8 hours.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = int(os.environ.get("JUKI_SESSION_SECONDS", 8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = os.environ.get("JUKI_SECURE_COOKIES") == "1"
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+JUKI_IDLE_LOCK_SECONDS = int(os.environ.get("JUKI_IDLE_LOCK_SECONDS", 600))
+JUKI_LOGIN_MAX_FAILURES = int(os.environ.get("JUKI_LOGIN_MAX_FAILURES", 5))
+JUKI_LOGIN_LOCK_SECONDS = int(os.environ.get("JUKI_LOGIN_LOCK_SECONDS", 900))
+JUKI_LOGIN_IP_LIMIT = int(os.environ.get("JUKI_LOGIN_IP_LIMIT", 30))  # attempts per IP per window
+JUKI_LOGIN_IP_WINDOW_SECONDS = 300
+JUKI_TERMINAL_COOKIE = "juki_terminal"
+JUKI_KEY_DIR = Path(os.environ.get("JUKI_KEY_DIR", JUKI_HOME / "keys"))
+JUKI_MUNICIPALITY_NAME = os.environ.get("JUKI_MUNICIPALITY_NAME", "")
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = JUKI_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,15 @@
+"""URL map. Every view declares its function (juki.security.access.requires); see docs/security.md."""
+
+from django.urls import include, path
+
+from juki.api.app import urlpatterns as api_urlpatterns
+from juki.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("", include("juki.security.urls_auth")),
+    path("admin/", include("juki.security.urls_admin")),
+    path("audit/", include("juki.audit.urls")),
+    path("api/v1/", api_urlpatterns()),
+]

@@ -1,0 +1,24 @@
+"""juki serve: serve the staff UI and API with waitress (a production WSGI server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "職員画面とAPIを起動します（既定 127.0.0.1:8000）。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="待ち受けアドレス（既定 127.0.0.1）")
+        parser.add_argument("--port", type=int, default=8000, help="ポート（既定 8000）")
+        parser.add_argument("--threads", type=int, default=8, help="ワーカースレッド数")
+
+    def handle(self, *args: Any, host: str, port: int, threads: int, **opts: Any) -> None:
+        from waitress import serve
+
+        from juki.wsgi import application
+
+        self.stdout.write(f"juki: http://{host}:{port}/ で待ち受けます（Ctrl+C で終了）")
+        serve(application, host=host, port=port, threads=threads, ident="juki")

@@ -1,0 +1,29 @@
+"""The staff menu (業務メニュー): entries appear only for functions the user may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from juki.security.access import staff_may
+from juki.security.roles import Function
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url: str
+    function: Function
+
+
+# Apps add their entries here as they land (register, certificates, audit, stats...).
+MENU: list[MenuEntry] = [
+    MenuEntry("職員管理", "/admin/staff/", Function.STAFF_MANAGE),
+    MenuEntry("権限変更の承認", "/admin/role-requests/", Function.ROLE_APPROVE),
+    MenuEntry("端末管理", "/admin/terminals/", Function.TERMINAL_MANAGE),
+    MenuEntry("操作記録", "/audit/", Function.AUDIT_READ),
+]
+
+
+def menu_for(staff: Any, terminal: Any) -> list[MenuEntry]:
+    return [e for e in MENU if staff_may(staff, terminal, e.function)]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from .errors import IdentifierError, normalise_digits
 
+FIELD = "lg_code"
+
 WEIGHTS = (6, 5, 4, 3, 2)
 
 
 def check_digit(first5: str) -> str:
     if len(first5) != 5 or not first5.isascii() or not first5.isdigit():
-        raise IdentifierError("LGCODE_FORMAT", "地方公共団体コードの先頭5桁は半角数字5桁で指定してください。")
+        raise IdentifierError("LGCODE_FORMAT", "地方公共団体コードの先頭5桁は半角数字5桁で指定してください。", FIELD)
     total = sum(int(c) * w for c, w in zip(first5, WEIGHTS, strict=True))
     return str((11 - total % 11) % 10)
 
@@ -22,11 +24,11 @@ def check_digit(first5: str) -> str:
 def validate(raw: str) -> str:
     s = normalise_digits(raw)
     if not s.isascii() or not s.isdigit():
-        raise IdentifierError("LGCODE_NOT_DIGITS", "地方公共団体コードは数字6桁で入力してください。")
+        raise IdentifierError("LGCODE_NOT_DIGITS", "地方公共団体コードは数字6桁で入力してください。", FIELD)
     if len(s) != 6:
-        raise IdentifierError("LGCODE_LENGTH", f"地方公共団体コードは6桁です（入力は{len(s)}桁）。")
+        raise IdentifierError("LGCODE_LENGTH", f"地方公共団体コードは6桁です（入力は{len(s)}桁）。", FIELD)
     if check_digit(s[:5]) != s[5]:
-        raise IdentifierError("LGCODE_CHECK_DIGIT", "地方公共団体コードの検査数字が正しくありません。")
+        raise IdentifierError("LGCODE_CHECK_DIGIT", "地方公共団体コードの検査数字が正しくありません。", FIELD)
     return s
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from .errors import IdentifierError, normalise_digits
 
+FIELD = "my_number"
+
 LENGTH = 12
 
 
 def check_digit(first11: str) -> str:
     """Check digit for the first eleven digits."""
     if len(first11) != 11 or not first11.isascii() or not first11.isdigit():
-        raise IdentifierError("MYNUMBER_FORMAT", "個人番号の先頭11桁は半角数字11桁で指定してください。")
+        raise IdentifierError("MYNUMBER_FORMAT", "個人番号の先頭11桁は半角数字11桁で指定してください。", FIELD)
     total = 0
     for n, ch in enumerate(reversed(first11), start=1):
         weight = n + 1 if n <= 6 else n - 5
@@ -29,11 +31,11 @@ def validate(raw: str) -> str:
     """Return the 12 ASCII digits or raise :class:`IdentifierError` naming the fault."""
     s = normalise_digits(raw)
     if not s.isascii() or not s.isdigit():
-        raise IdentifierError("MYNUMBER_NOT_DIGITS", "個人番号は数字12桁で入力してください。")
+        raise IdentifierError("MYNUMBER_NOT_DIGITS", "個人番号は数字12桁で入力してください。", FIELD)
     if len(s) != LENGTH:
-        raise IdentifierError("MYNUMBER_LENGTH", f"個人番号は12桁です（入力は{len(s)}桁）。")
+        raise IdentifierError("MYNUMBER_LENGTH", f"個人番号は12桁です（入力は{len(s)}桁）。", FIELD)
     if check_digit(s[:11]) != s[11]:
-        raise IdentifierError("MYNUMBER_CHECK_DIGIT", "個人番号の検査数字が正しくありません。")
+        raise IdentifierError("MYNUMBER_CHECK_DIGIT", "個人番号の検査数字が正しくありません。", FIELD)
     return s
 
 

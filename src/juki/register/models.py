@@ -1,1 +1,0 @@
-"""Register models (filled in by the register work)."""

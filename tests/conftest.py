@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 from django.conf import settings
@@ -32,6 +32,16 @@ def _isolated_keys(tmp_path_factory: pytest.TempPathFactory, settings: object) -
 
     settings.JUKI_KEY_DIR = tmp_path_factory.getbasetemp() / "keys"  # type: ignore[attr-defined]
     keys.reset_provider_cache()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flushable_audit_log() -> Iterator[None]:
+    """Transactional tests end with a flush, which the audit log's append-only triggers
+    refuse; lift them for that flush only (see juki.audit.testing)."""
+    from juki.audit.testing import flushable_audit_log
+
+    with flushable_audit_log():
+        yield
 
 
 @pytest.fixture

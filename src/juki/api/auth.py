@@ -1,9 +1,22 @@
 """API authentication (外部システム認証): per-system bearer tokens bound to source addresses.
 
-Token format: ``juki_<client_id>_<secret>``; only SHA-256 of the whole token is stored.
-A call is accepted only if the token matches an active client, the caller's address lies in
-one of the client's networks, and the operation's function is granted to the client.
-Every call and every refusal is audited.
+Token format: ``juki_<client_id>_<secret>`` (secret: 64 hex digits); only SHA-256 of the
+whole token is stored. A call is accepted only if the token matches an active client, the
+caller's address lies in one of the client's networks, and the operation's function is
+granted to the client. Every call and every refusal is audited; every refusal is RFC 9457
+problem+json with a stable code and a Japanese message:
+
+=========================  ======  ==================================================
+code                       status  when
+=========================  ======  ==================================================
+API_TOKEN_MISSING          401     no ``Authorization: Bearer`` header
+API_TOKEN_MALFORMED        401     not a juki token (wrong scheme or shape)
+API_TOKEN_INVALID          401     unknown client, wrong secret, or revoked client
+API_ADDRESS_NOT_ALLOWED    403     valid token from an address outside the client's networks
+FORBIDDEN                  403     the operation's function is not granted to the client
+=========================  ======  ==================================================
+
+An unknown client and a revoked one get the same answer (no oracle of client IDs).
 """
 
 from __future__ import annotations
@@ -12,6 +25,8 @@ import functools
 import hashlib
 import hmac
 import ipaddress
+import re
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -20,13 +35,45 @@ from ninja.security import HttpBearer
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import client_ip, record
-from juki.core.errors import AuthenticationFailed, PermissionDenied
+from juki.core.errors import AuthenticationFailed, JukiError, PermissionDenied
 from juki.security.models import ApiClient
 from juki.security.roles import Function
+
+TOKEN_PREFIX = "juki_"
+_SECRET_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_api_token(client_id: str) -> str:
+    """A fresh clear token for ``client_id`` (256-bit secret)."""
+    if not client_id or any(c.isspace() for c in client_id):
+        raise ValueError("client_id must be a non-empty identifier")
+    return f"{TOKEN_PREFIX}{client_id}_{secrets.token_hex(32)}"
+
+
+def issue_api_token(client_id: str) -> str:
+    """Issue a new token for ``client_id`` and return it in clear — the only time it exists.
+
+    If the client is already registered, its stored hash is replaced at once (the old token
+    stops working). When the client is being created, the caller stores
+    ``hash_token(token)`` with the new row. The caller audits the issuance.
+    """
+    token = new_api_token(client_id)
+    ApiClient.objects.filter(client_id=client_id).update(token_hash=hash_token(token))
+    return token
+
+
+def parse_token(token: str) -> tuple[str, str] | None:
+    """``(client_id, secret)`` of a well-formed token, else None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    client_id, sep, secret = token[len(TOKEN_PREFIX):].rpartition("_")
+    if not sep or not client_id or not _SECRET_RE.match(secret):
+        return None
+    return client_id, secret
 
 
 def ip_allowed(ip: str, networks: list[str]) -> bool:
@@ -34,54 +81,101 @@ def ip_allowed(ip: str, networks: list[str]) -> bool:
         addr = ipaddress.ip_address(ip)
     except ValueError:
         return False
-    return any(addr in ipaddress.ip_network(n, strict=False) for n in networks)
+    for net in networks:
+        try:
+            if addr in ipaddress.ip_network(net, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
-def _audit_refusal(request: HttpRequest, code: str, client_id: str = "") -> None:
+# --- refusals ------------------------------------------------------------------------------
+
+def token_missing() -> JukiError:
+    return AuthenticationFailed(code="API_TOKEN_MISSING", message="APIトークンが指定されていません。")
+
+
+def token_malformed() -> JukiError:
+    return AuthenticationFailed(code="API_TOKEN_MALFORMED", message="APIトークンの形式が正しくありません。")
+
+
+def token_invalid() -> JukiError:
+    return AuthenticationFailed(code="API_TOKEN_INVALID", message="APIトークンが無効です。")
+
+
+def address_not_allowed() -> JukiError:
+    return PermissionDenied(code="API_ADDRESS_NOT_ALLOWED", message="この接続元アドレスからは利用できません。")
+
+
+def _refuse(request: HttpRequest, error: JukiError, reason: str, client_id: str = "") -> JukiError:
+    """Audit an authentication refusal (no transaction is open here) and return the error."""
     record(
         EventType.API_AUTH_FAILED, action="api", function=request.path[:64], outcome=Outcome.DENIED,
-        terminal_id=f"api:{client_id}" if client_id else "api", ip=client_ip(request), detail={"code": code},
+        terminal_id=f"api:{client_id}" if client_id else "api", ip=client_ip(request),
+        detail={"code": error.code, "reason": reason, "path": request.path[:200]},
     )
+    return error
 
 
 class ApiTokenAuth(HttpBearer):
-    def __call__(self, request: HttpRequest) -> Any:
-        result = super().__call__(request)
-        if result is None and not getattr(request, "_juki_refused", False):
-            _audit_refusal(request, "API_TOKEN_MISSING")
-        return result
+    """Bearer-token authentication; raises a :class:`JukiError` (audited) for every refusal."""
 
-    def authenticate(self, request: HttpRequest, token: str) -> ApiClient | None:
-        request._juki_refused = True  # type: ignore[attr-defined]
-        parts = token.split("_", 2)
-        if len(parts) != 3 or parts[0] != "juki":
-            _audit_refusal(request, "API_TOKEN_MALFORMED")
-            return None
-        client = ApiClient.objects.filter(client_id=parts[1], is_active=True).first()
-        if client is None or not hmac.compare_digest(client.token_hash, hash_token(token)):
-            _audit_refusal(request, "API_TOKEN_INVALID", parts[1] if client else "")
-            return None
-        if not ip_allowed(client_ip(request), client.allowed_networks):
-            _audit_refusal(request, "API_ADDRESS_NOT_ALLOWED", client.client_id)
-            return None
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get(self.header, "")
+        if not header.strip():
+            raise _refuse(request, token_missing(), "no_authorization_header")
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _refuse(request, token_malformed(), "not_bearer")
+        return self.authenticate(request, token.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiClient:
+        digest = hash_token(token)
+        parsed = parse_token(token)
+        if parsed is None:
+            raise _refuse(request, token_malformed(), "bad_shape")
+        client = ApiClient.objects.filter(client_id=parsed[0]).first()
+        if client is None:
+            raise _refuse(request, token_invalid(), "unknown_client")
+        if not hmac.compare_digest(client.token_hash, digest):
+            raise _refuse(request, token_invalid(), "wrong_secret", client.client_id)
+        if not client.is_active or client.revoked_at is not None:
+            raise _refuse(request, token_invalid(), "client_revoked", client.client_id)
+        if not ip_allowed(client_ip(request), list(client.allowed_networks or [])):
+            raise _refuse(request, address_not_allowed(), "address_not_allowed", client.client_id)
         request.api_client = client  # type: ignore[attr-defined]
         return client
 
 
 def api_requires(function: Function) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare and enforce the function of an API operation (deny by default)."""
+    """Declare and enforce the function of an API operation (deny by default).
+
+    The call is audited as ``API_CALL`` (ok), or with outcome denied / error if the operation
+    refuses or fails.
+    """
 
     def decorate(op: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(op)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             client: ApiClient = request.auth  # type: ignore[attr-defined]
-            if function.value not in client.functions:
+            where = {"terminal_id": f"api:{client.client_id}", "ip": client_ip(request)}
+            if function.value not in (client.functions or []):
                 record(EventType.ACCESS_DENIED, action="deny", function=function.value, outcome=Outcome.DENIED,
-                       terminal_id=f"api:{client.client_id}", ip=client_ip(request), detail={"path": request.path})
+                       detail={"path": request.path[:200], "code": "FORBIDDEN"}, **where)
                 raise PermissionDenied()
-            result = op(request, *args, **kwargs)
+            try:
+                result = op(request, *args, **kwargs)
+            except JukiError as err:
+                record(EventType.API_CALL, action="api", function=function.value, outcome=Outcome.DENIED,
+                       detail={"path": request.path[:200], "code": err.code}, **where)
+                raise
+            except Exception:
+                record(EventType.API_CALL, action="api", function=function.value, outcome=Outcome.ERROR,
+                       detail={"path": request.path[:200]}, **where)
+                raise
             record(EventType.API_CALL, action="api", function=function.value,
-                   terminal_id=f"api:{client.client_id}", ip=client_ip(request), detail={"path": request.path})
+                   detail={"path": request.path[:200]}, **where)
             return result
 
         wrapper.juki_function = function  # type: ignore[attr-defined]
@@ -91,4 +185,5 @@ def api_requires(function: Function) -> Callable[[Callable[..., Any]], Callable[
 
 
 def authentication_error_body() -> dict[str, Any]:
+    """Body for ninja's own AuthenticationError (not reached: every refusal above raises)."""
     return AuthenticationFailed(code="API_AUTH_FAILED", message="APIの認証に失敗しました。").as_problem()

@@ -17,11 +17,13 @@ from django.db import transaction
 from juki.core import clock
 from juki.identifiers import my_number
 
-from .chain import event_hash
+from .chain import event_hash, json_normal, text_normal, utc_iso
 from .events import EventType, Outcome
 from .models import AuditChainHead, AuditEvent, AuditEventTarget
 
-_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
+# Twelve digits, alone or written 4-4-4 with spaces or hyphens (half- or full-width).
+_TWELVE_DIGITS = re.compile(r"(?<!\d)\d{4}[ \u3000\-\u2010\uff0d]?\d{4}[ \u3000\-\u2010\uff0d]?\d{4}(?!\d)")
+_NOT_DIGIT = re.compile(r"\D")
 
 
 def redact_my_numbers(value: Any) -> Any:
@@ -32,22 +34,31 @@ def redact_my_numbers(value: Any) -> Any:
     """
     if isinstance(value, str):
         def _sub(m: re.Match[str]) -> str:
-            if my_number.is_valid(m.group(0)):
+            digits = _NOT_DIGIT.sub("", m.group(0))
+            if my_number.is_valid(digits):
                 from juki.security.keys import keyed_hash
 
-                return "mynumber-hmac:" + keyed_hash(m.group(0), purpose="audit-index")
+                return "mynumber-hmac:" + keyed_hash(my_number.validate(digits), purpose="audit-index")
             return m.group(0)
 
         return _TWELVE_DIGITS.sub(_sub, value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
+        # A My Number passed as a number is still a My Number.
+        return redact_my_numbers(str(value)) if my_number.is_valid(str(value)) else value
     if isinstance(value, dict):
-        return {k: redact_my_numbers(v) for k, v in value.items()}
+        return {redact_my_numbers(k) if isinstance(k, str | int) else k: redact_my_numbers(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact_my_numbers(v) for v in value]
     return value
 
 
 def _utc_iso(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return utc_iso(ts)
+
+
+def _text(name: str, value: str) -> str:
+    """A text field cut to its column width, as the database will hold it."""
+    return text_normal(value, AuditEvent._meta.get_field(name).max_length)
 
 
 def record(
@@ -65,7 +76,7 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain and return it."""
-    target_ids = [str(t) for t in targets]
+    target_ids = [text_normal(str(t), AuditEventTarget._meta.get_field("person_id").max_length) for t in targets]
     with transaction.atomic():
         # Lock the head row: concurrent writers wait here, so the chain never forks.
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
@@ -74,16 +85,17 @@ def record(
             "seq": head.seq + 1,
             "occurred_at": _utc_iso(now),
             "event_type": int(event_type),
-            "action": action,
-            "function": function,
-            "staff_id": staff_id,
-            "terminal_id": terminal_id,
-            "ip": ip,
+            "action": _text("action", action),
+            "function": _text("function", function),
+            "staff_id": _text("staff_id", staff_id),
+            "terminal_id": _text("terminal_id", terminal_id),
+            "ip": _text("ip", ip),
             "targets": target_ids,
-            "purpose": redact_my_numbers(purpose),
-            "outcome": outcome,
-            "criteria": redact_my_numbers(criteria) if criteria is not None else None,
-            "detail": redact_my_numbers(detail) if detail is not None else None,
+            "purpose": _text("purpose", redact_my_numbers(purpose)),
+            "outcome": _text("outcome", outcome),
+            # Hashed in exactly the form the JSON column gives back (see chain.json_normal).
+            "criteria": json_normal(redact_my_numbers(criteria)) if criteria is not None else None,
+            "detail": json_normal(redact_my_numbers(detail)) if detail is not None else None,
         }
         digest = event_hash(fields, head.hash)
         event = AuditEvent.objects.create(

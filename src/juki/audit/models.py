@@ -34,12 +34,18 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         indexes = [models.Index(fields=["ip", "event_type", "occurred_at"], name="audit_ip_type_time")]
 
+    def __str__(self) -> str:
+        return f"操作記録 {self.seq} ({self.event_type} {self.outcome})"
+
 
 class AuditEventTarget(models.Model):
     """Index of events by person (for disclosure requests and access review). Append-only."""
 
     event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="target_rows")
     person_id = models.CharField(max_length=32, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.person_id} ← 操作記録 {self.event_id}"
 
 
 class AuditChainHead(models.Model):
@@ -50,6 +56,9 @@ class AuditChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"チェーン先頭 {self.seq}"
+
 
 class AuditCheckpoint(models.Model):
     """Ed25519-signed statement of the chain head at a moment (監査証跡チェックポイント)."""
@@ -59,3 +68,6 @@ class AuditCheckpoint(models.Model):
     created_at = models.DateTimeField()
     key_id = models.CharField(max_length=64)
     signature = models.CharField(max_length=128)
+
+    def __str__(self) -> str:
+        return f"チェックポイント {self.pk} (連番 {self.seq})"

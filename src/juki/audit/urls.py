@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Auditor pages, mounted at /audit/ (操作記録の閲覧)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.event_list, name="audit-events"),
+    path("<int:seq>/", views.event_detail, name="audit-event-detail"),
+]

@@ -89,6 +89,9 @@ class RoleGrant(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.staff_id}:{self.role}"
+
 
 class RoleChangeRequest(models.Model):
     """権限変更申請: grant or revoke a role; effective only once a *second* administrator approves."""
@@ -119,6 +122,9 @@ class RoleChangeRequest(models.Model):
     class Meta:
         verbose_name = "権限変更申請"
         ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"申請{self.pk} {self.kind} {self.role} ({self.state})"
 
 
 class Terminal(models.Model):

@@ -85,7 +85,9 @@ ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
 }
 
 # Functions an API client (other system) may be granted.
-API_FUNCTIONS = frozenset({Function.API_PING, Function.RESIDENT_SEARCH, Function.RESIDENT_VIEW})
+API_FUNCTIONS = frozenset({
+    Function.API_PING, Function.RESIDENT_SEARCH, Function.RESIDENT_VIEW, Function.CHANGE_ENTER, Function.CHANGE_CONFIRM,
+})
 
 # Functions a terminal may be restricted to (機能ごとの端末制限). Open functions always pass.
 TERMINAL_FUNCTIONS = frozenset(f for f in Function if f not in OPEN_FUNCTIONS and f not in {Function.API_PING})

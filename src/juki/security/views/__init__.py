@@ -1,0 +1,1 @@
+"""Staff pages of the security app: login and session pages (``auth``), administration (``admin*``)."""

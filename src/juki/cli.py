@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "terminal": "端末の登録・取消・一覧・ブラウザ登録コード発行 (register / revoke / list / enrol)",
     "apiclient": "外部システムの登録・取消・一覧 (API clients: create / revoke / list)",
     "audit": "操作記録の検証・チェックポイント (audit verify / checkpoint)",
+    "retention": "保存期間を経過した除票の消去 (retention run [--dry-run]: purge removed records after 150 years)",
+    "outbox": "送信待ち事象の一覧・内容表示 (outbox list / replay: queued events of confirmed changes)",
 }
 
 

@@ -136,6 +136,22 @@ JUKI_LOGIN_IP_WINDOW_SECONDS = 300
 JUKI_TERMINAL_COOKIE = "juki_terminal"
 JUKI_KEY_DIR = Path(os.environ.get("JUKI_KEY_DIR", JUKI_HOME / "keys"))
 JUKI_MUNICIPALITY_NAME = os.environ.get("JUKI_MUNICIPALITY_NAME", "")
+# Resident search (住民検索): at most this many rows per search (「検索条件を絞り込んでください」).
+JUKI_SEARCH_LIMIT = int(os.environ.get("JUKI_SEARCH_LIMIT", 50))
+# Purposes a My Number may be revealed for (個人番号の表示目的; 番号法9条・別表の事務).
+JUKI_MY_NUMBER_PURPOSES = [
+    "住民票の写し等の交付（個人番号の記載）",
+    "個人番号の記載・変更の確認（住民基本台帳事務）",
+    "個人番号カードの交付・再交付",
+    "個人番号の通知・変更請求への対応",
+    "本人からの開示請求への対応",
+    "地方税の賦課徴収に関する事務",
+    "国民健康保険に関する事務",
+    "国民年金に関する事務",
+    "介護保険に関する事務",
+    "児童手当の支給に関する事務",
+    "生活保護の決定及び実施に関する事務",
+]
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("juki.security.urls_auth")),
     path("admin/", include("juki.security.urls_admin")),
     path("audit/", include("juki.audit.urls")),
+    path("register/", include("juki.register.urls")),
     path("api/v1/", api_urlpatterns()),
 ]

@@ -93,6 +93,25 @@ URL_FUNCTIONS: dict[str, Function | str] = {
     "api:ping": API_DISPATCH,
     "api:resident_search": API_DISPATCH,
     "api:resident_get": API_DISPATCH,
+    "api:enter_change": API_DISPATCH,
+    "api:list_changes": API_DISPATCH,
+    "api:get_change": API_DISPATCH,
+    "api:confirm_change": API_DISPATCH,
+    "api:reject_change": API_DISPATCH,
+    "api:cancel_change": API_DISPATCH,
+    # register (住民記録)
+    "register-search": F.RESIDENT_SEARCH,
+    "register-person": F.RESIDENT_VIEW,
+    "register-household": F.RESIDENT_VIEW,
+    "register-change-kinds": F.CHANGE_ENTER,
+    "register-change-new": F.CHANGE_ENTER,
+    "register-change-mine": F.CHANGE_ENTER,
+    "register-change-mine-detail": F.CHANGE_ENTER,
+    "register-change-cancel": F.CHANGE_ENTER,
+    "register-change-pending": F.CHANGE_CONFIRM,
+    "register-change-detail": F.CHANGE_CONFIRM,
+    "register-change-confirm": F.CHANGE_CONFIRM,
+    "register-change-reject": F.CHANGE_CONFIRM,
 }
 
 # (method, path) → function of each django-ninja operation.
@@ -100,12 +119,22 @@ API_OPERATIONS: dict[tuple[str, str], Function] = {
     ("GET", "/api/v1/ping"): F.API_PING,
     ("GET", "/api/v1/residents"): F.RESIDENT_SEARCH,
     ("GET", "/api/v1/residents/{addressee_no}"): F.RESIDENT_VIEW,
+    ("POST", "/api/v1/changes"): F.CHANGE_ENTER,
+    ("GET", "/api/v1/changes"): F.CHANGE_CONFIRM,
+    ("GET", "/api/v1/changes/{change_id}"): F.CHANGE_CONFIRM,
+    ("POST", "/api/v1/changes/{change_id}/confirm"): F.CHANGE_CONFIRM,
+    ("POST", "/api/v1/changes/{change_id}/reject"): F.CHANGE_CONFIRM,
+    ("POST", "/api/v1/changes/{change_id}/cancel"): F.CHANGE_ENTER,
 }
 
 # Sample requests for API operations that need input (so that a client *without* the
 # function is refused for the function, not for invalid input): (method, path) → kwargs
 # for the test client (e.g. {"data": {...}, "content_type": "application/json"}).
-API_SAMPLES: dict[tuple[str, str], dict[str, Any]] = {}
+API_SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/changes"): {
+        "data": {"kind": "move_within", "items": {}, "effective_on": "2024-04-01"}, "content_type": "application/json",
+    },
+}
 
 # URL names that are mount points rather than pages: 404 for everybody.
 NO_CONTENT = {"api:api-root"}

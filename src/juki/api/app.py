@@ -7,14 +7,17 @@ RFC 9457 problem+json with a stable code and a Japanese message.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 
 from juki.core.errors import JukiError
 from juki.security.roles import Function
 
 from .auth import ApiTokenAuth, api_requires, authentication_error_body
+from .changes import router as changes_router
+from .register import router as residents_router
 
 api = NinjaAPI(
     title="juki API",
@@ -26,14 +29,39 @@ api = NinjaAPI(
 )
 
 
+def problem(request: HttpRequest, body: dict, status: int) -> HttpResponse:
+    """An RFC 9457 problem+json response."""
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
 @api.exception_handler(AuthenticationError)
-def auth_error(request: HttpRequest, exc: AuthenticationError):  # type: ignore[no-untyped-def]
-    return api.create_response(request, authentication_error_body(), status=401)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(request, authentication_error_body(), 401)
 
 
 @api.exception_handler(JukiError)
-def juki_error(request: HttpRequest, exc: JukiError):  # type: ignore[no-untyped-def]
-    return api.create_response(request, exc.as_problem(), status=exc.status)
+def juki_error(request: HttpRequest, exc: JukiError) -> HttpResponse:
+    return problem(request, exc.as_problem(), exc.status)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals (e.g. a body that is not JSON): problem+json like every other."""
+    code = "API_BODY_UNREADABLE" if exc.status_code == 400 else f"API_HTTP_{exc.status_code}"
+    message = "リクエストの本文を読み取れません（JSON形式で送ってください）。" if exc.status_code == 400 else "リクエストを処理できません。"
+    return problem(request, JukiError(code, message, status=exc.status_code).as_problem(), exc.status_code)
+
+
+@api.exception_handler(NinjaValidationError)
+def input_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    """A request body or parameter that does not fit the operation's schema: problem+json too."""
+    first = exc.errors[0] if exc.errors else {}
+    loc = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "payload", "query", "path"))
+    body = JukiError("API_INPUT_INVALID", f"入力の形式が正しくありません（{loc or '入力'}: {first.get('msg', '')}）。",
+                     status=422, field=loc or None).as_problem()
+    return problem(request, body, 422)
 
 
 class PingOut(Schema):
@@ -45,6 +73,10 @@ class PingOut(Schema):
 @api_requires(Function.API_PING)
 def ping(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok", "client_id": request.auth.client_id}  # type: ignore[attr-defined]
+
+
+api.add_router("/changes", changes_router)
+api.add_router("/residents", residents_router)
 
 
 def urlpatterns() -> tuple[list, str, str]:

@@ -18,6 +18,10 @@ class MenuEntry:
 
 # Apps add their entries here as they land (register, certificates, audit, stats...).
 MENU: list[MenuEntry] = [
+    MenuEntry("住民検索", "/register/search/", Function.RESIDENT_SEARCH),
+    MenuEntry("異動入力", "/register/changes/new/", Function.CHANGE_ENTER),
+    MenuEntry("入力した異動", "/register/changes/mine/", Function.CHANGE_ENTER),
+    MenuEntry("確認待ち一覧", "/register/changes/pending/", Function.CHANGE_CONFIRM),
     MenuEntry("職員管理", "/admin/staff/", Function.STAFF_MANAGE),
     MenuEntry("権限変更の承認", "/admin/role-requests/", Function.ROLE_APPROVE),
     MenuEntry("端末管理", "/admin/terminals/", Function.TERMINAL_MANAGE),

@@ -7,6 +7,7 @@
 - :mod:`.choices` — the code lists.
 """
 
+from .change import Change, ChangeState, OutboxEvent
 from .choices import (
     ChangeReason,
     DatePrecision,
@@ -21,7 +22,6 @@ from .choices import (
     ResidentKind,
     Sex,
 )
-from .change import Change, ChangeState, OutboxEvent
 from .issued import IssuedNumber
 from .municipality import District, Municipality, TownBlock
 from .person import Household, NumberSequence, Person

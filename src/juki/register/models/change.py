@@ -40,10 +40,10 @@ class Change(models.Model):
     after = models.JSONField("異動後", default=list)
     warnings = models.JSONField("注意事項", default=list)
 
-    entered_by = models.CharField("入力職員ID", max_length=32)
+    entered_by = models.CharField("入力職員ID", max_length=64)
     entered_terminal = models.CharField("入力端末ID", max_length=64, blank=True)
     entered_at = models.DateTimeField("入力日時")
-    decided_by = models.CharField("確定・却下職員ID", max_length=32, blank=True)
+    decided_by = models.CharField("確定・却下職員ID", max_length=64, blank=True)
     decided_terminal = models.CharField("確定・却下端末ID", max_length=64, blank=True)
     decided_at = models.DateTimeField("確定・却下日時", null=True, blank=True)
     decision_comment = models.CharField("確定・却下コメント", max_length=200, blank=True)

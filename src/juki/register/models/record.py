@@ -60,7 +60,7 @@ class ResidentRecord(models.Model):
     recorded_at = models.DateTimeField("処理日時")
     superseded_at = models.DateTimeField("次の版の処理日時", null=True, blank=True)
     change_reason = models.CharField("異動事由", max_length=32, choices=ChangeReason.choices)
-    recorded_by = models.CharField("更新職員ID", max_length=32, blank=True)
+    recorded_by = models.CharField("更新職員ID", max_length=64, blank=True)
     terminal_id = models.CharField("端末ID", max_length=64, blank=True)
 
     # --- status (住民状態) -----------------------------------------------------------------

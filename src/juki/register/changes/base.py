@@ -1,0 +1,256 @@
+"""The change-handler interface (異動処理の共通部分).
+
+A handler knows one kind of change: the items its form may carry (a pydantic model with
+``extra="forbid"``, so a kind accepts only its own items), the legal rules, and how to turn the
+items and the current records into a :class:`Plan` — the new record versions and the outbox
+events. Handlers never write: :mod:`.workflow` applies the plan inside the confirming
+transaction, after re-planning against the locked current records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from juki.core.errors import ValidationFailed
+
+from ..models import (
+    ChangeReason,
+    DatePrecision,
+    Household,
+    Municipality,
+    RecordStatus,
+    ResidentRecord,
+    TownBlock,
+)
+from ..models.change import OutboxEvent
+
+#: 住基法22条〜24条: notifications of move-in, move within and move-out are due within 14 days.
+NOTIFICATION_DAYS = 14
+
+#: Fields that describe the version itself rather than the person; never copied between versions.
+VERSION_META_FIELDS = frozenset({
+    "id", "person", "version", "is_current", "valid_from", "notified_on", "recorded_at",
+    "superseded_at", "change_reason", "recorded_by", "terminal_id",
+})
+
+
+class ChangeItems(BaseModel):
+    """Base of every kind's items: unknown items are refused, text is stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+@dataclass
+class NewVersion:
+    """A new version of one person's record. ``person_id`` None means a new person (出生, 転入);
+    ``ref`` names the person inside the change (``"p:<addressee_no>"`` or ``"new:<n>"``)."""
+
+    ref: str
+    person_id: int | None
+    fields: dict[str, Any]
+    my_number: str | None = None  # a clear number to seal at confirmation (validated already)
+
+
+@dataclass
+class EventDraft:
+    kind: OutboxEvent.Kind
+    ref: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    versions: list[NewVersion] = field(default_factory=list)
+    events: list[EventDraft] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    late_notification: bool = False
+
+
+class ChangeContext:
+    """What a handler may read: current records (locked when confirming), town blocks, dates."""
+
+    def __init__(self, *, effective_on: dt.date, notified_on: dt.date | None, today: dt.date, lock: bool):
+        self.effective_on = effective_on
+        self.notified_on = notified_on
+        self.today = today
+        self.lock = lock
+        self._records: dict[int, ResidentRecord] = {}
+
+    def _qs(self) -> Any:
+        qs = ResidentRecord.objects.filter(is_current=True)
+        return qs.select_for_update() if self.lock else qs
+
+    def current(self, addressee_no: int) -> ResidentRecord:
+        """The current version of a person's record, or CHANGE_PERSON_NOT_FOUND."""
+        rec = self._records.get(addressee_no)
+        if rec is None:
+            rec = self._qs().filter(person_id=addressee_no).first()
+            if rec is None:
+                raise ValidationFailed("CHANGE_PERSON_NOT_FOUND", f"宛名番号 {addressee_no} の住民票が見つかりません。",
+                                       field="person")
+            self._records[addressee_no] = rec
+        return rec
+
+    def household_members(self, household_no: int) -> list[ResidentRecord]:
+        """Current resident members of a household in listing order."""
+        members = list(
+            self._qs().filter(household_id=household_no, status=RecordStatus.RESIDENT).order_by("listing_order", "person_id")
+        )
+        for m in members:
+            self._records.setdefault(m.person_id, m)
+        return [self._records[m.person_id] for m in members]
+
+    def household_exists(self, household_no: int) -> bool:
+        return Household.objects.filter(pk=household_no).exists()
+
+    def town_block(self, code: str) -> TownBlock:
+        tb = TownBlock.objects.filter(code=code).first()
+        if tb is None:
+            raise ValidationFailed("TOWN_BLOCK_UNKNOWN", f"町丁字コード {code} は町丁字マスタにありません。", field="town_block")
+        return tb
+
+    def municipality(self) -> Municipality:
+        m = Municipality.objects.first()
+        if m is None:
+            raise ValidationFailed("MUNICIPALITY_MISSING", "市区町村の設定がありません。")
+        return m
+
+    @property
+    def base_versions(self) -> dict[str, int]:
+        return {str(k): v.version for k, v in self._records.items()}
+
+
+class ChangeHandler:
+    """One kind of change. Subclasses set the class attributes and implement :meth:`plan`."""
+
+    kind: ClassVar[str]
+    reason: ClassVar[ChangeReason]
+    label: ClassVar[str]
+    article: ClassVar[str]  # the legal basis, shown on the form and in docs/register.md
+    items: ClassVar[type[ChangeItems]]
+    ex_officio: ClassVar[bool] = False  # 職権: no notification date
+    notification_period: ClassVar[int | None] = None  # days, where the law sets a period
+    allows_future_effective: ClassVar[bool] = False  # e.g. a planned move-out
+    allows_removed: ClassVar[bool] = False  # only 回復 and 修正 touch removed records
+
+    def plan(self, items: Any, ctx: ChangeContext) -> Plan:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+# --- shared rules (plain functions) ------------------------------------------------------
+
+def copy_fields(record: ResidentRecord) -> dict[str, Any]:
+    """The person's items of a version, ready to be changed into the next version."""
+    out: dict[str, Any] = {}
+    for f in ResidentRecord._meta.concrete_fields:
+        if f.name in VERSION_META_FIELDS:
+            continue
+        out[f.attname] = getattr(record, f.attname)
+    return out
+
+
+def birth_date_of(record: ResidentRecord) -> dt.date | None:
+    """The earliest date the person can have been born, for date-order checks."""
+    if record.birth_year is None:
+        return None
+    return dt.date(record.birth_year, record.birth_month or 1, record.birth_day or 1)
+
+
+def require_resident(record: ResidentRecord, handler: ChangeHandler) -> None:
+    """Removed persons change only through 回復 or 修正 (住基法施行令12条・13条)."""
+    if record.status != RecordStatus.RESIDENT and not handler.allows_removed:
+        raise ValidationFailed(
+            "CHANGE_PERSON_REMOVED",
+            f"宛名番号 {record.person_id} は消除された住民票（除票）です。回復または修正以外の異動はできません。",
+            field="person",
+        )
+
+
+def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[ResidentRecord]) -> Plan:
+    """Date rules common to every kind; returns a plan carrying the late-notification flag.
+
+    - the effective date is not in the future, except where the kind allows it (転出予定);
+    - the effective date is not after the notification date, except a planned move-out;
+    - the effective date is not before the person's birth;
+    - a notification later than the legal period (住基法22〜24条: 14日) is flagged, not refused.
+    """
+    plan = Plan()
+    if not handler.ex_officio and ctx.notified_on is None:
+        raise ValidationFailed("CHANGE_NOTIFIED_ON_REQUIRED", "届出日を入力してください。", field="notified_on")
+    if ctx.notified_on is not None and ctx.notified_on > ctx.today:
+        raise ValidationFailed("CHANGE_NOTIFIED_IN_FUTURE", "届出日に未来の日付は入力できません。", field="notified_on")
+    if ctx.effective_on > ctx.today and not handler.allows_future_effective:
+        raise ValidationFailed("CHANGE_EFFECTIVE_IN_FUTURE", "異動日に未来の日付は入力できません。", field="effective_on")
+    if (
+        ctx.notified_on is not None
+        and ctx.effective_on > ctx.notified_on
+        and not handler.allows_future_effective
+    ):
+        raise ValidationFailed("CHANGE_EFFECTIVE_AFTER_NOTIFIED", "異動日が届出日より後になっています。", field="effective_on")
+    for rec in records:
+        born = birth_date_of(rec)
+        if born is not None and rec.birth_date_precision == DatePrecision.FULL and ctx.effective_on < born:
+            raise ValidationFailed("CHANGE_BEFORE_BIRTH", "異動日が生年月日より前になっています。", field="effective_on")
+    if (
+        handler.notification_period is not None
+        and ctx.notified_on is not None
+        and (ctx.notified_on - ctx.effective_on).days > handler.notification_period
+    ):
+        plan.late_notification = True
+        plan.warnings.append(
+            f"届出期間（{handler.notification_period}日）を経過した届出です（住基法22〜24条）。期間経過の処理を確認してください。"
+        )
+    return plan
+
+
+def identity_event(ref: str, fields: dict[str, Any], reason: ChangeReason, effective_on: dt.date) -> EventDraft:
+    """本人確認情報の更新: the items the community server holds (DESIGN §5 / issue #3 §6).
+
+    The My Number is attached as the sealed ciphertext at confirmation, never in clear.
+    """
+    return EventDraft(
+        OutboxEvent.Kind.IDENTITY_UPDATE,
+        ref,
+        {
+            "resident_code": fields.get("resident_code", ""),
+            "family_name": fields.get("family_name", ""),
+            "given_name": fields.get("given_name", ""),
+            "furigana": f"{fields.get('family_name_furigana', '')} {fields.get('given_name_furigana', '')}".strip(),
+            "birth": [fields.get("birth_year"), fields.get("birth_month"), fields.get("birth_day")],
+            "sex": fields.get("sex"),
+            "town_block_id": fields.get("town_block_id"),
+            "banchi": fields.get("banchi", ""),
+            "katagaki": fields.get("katagaki", ""),
+            "former_surname": fields.get("former_surname", ""),
+            "reason": str(reason),
+            "effective_on": effective_on.isoformat(),
+            "status": fields.get("status"),
+        },
+    )
+
+
+def format_address(municipality: Municipality, town_block: TownBlock, banchi: str, katagaki: str = "") -> str:
+    """住所 as written on records: prefecture, municipality, town block, 番地, 方書."""
+    text = f"{municipality.prefecture}{municipality.name}{town_block.name}{banchi}"
+    return f"{text}\u3000{katagaki}" if katagaki else text
+
+
+def address_of(record: ResidentRecord, ctx: ChangeContext) -> str:
+    return format_address(ctx.municipality(), record.town_block, record.banchi, record.katagaki)
+
+
+def check_one_householder(relationships: dict[int | str, str], *, household: str) -> None:
+    """Household invariant: a household with members has exactly one 世帯主."""
+    if not relationships:
+        return
+    heads = [p for p, rel in relationships.items() if rel == "householder"]
+    if len(heads) != 1:
+        raise ValidationFailed(
+            "HOUSEHOLD_HOUSEHOLDER_COUNT",
+            f"世帯（{household}）の世帯主は1人でなければなりません（{len(heads)}人になります）。",
+            field="relationships",
+        )

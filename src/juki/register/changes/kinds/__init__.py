@@ -1,0 +1,8 @@
+"""Change handlers, one module per family of kinds. Importing this package registers them all."""
+
+from . import ex_officio  # noqa: F401, I001  (one line per kind module)
+from . import moves  # noqa: F401
+from . import family_register  # noqa: F401
+from . import foreign  # noqa: F401
+from . import numbers  # noqa: F401
+from . import households  # noqa: F401

@@ -1,0 +1,262 @@
+"""Shared pieces of the family-register, foreign-resident and number kinds (共通部分).
+
+Used by :mod:`.family_register`, :mod:`.foreign` and :mod:`.numbers`; plain functions, no
+writes. It holds:
+
+- item validators (katakana, romaji, residence-card and nationality codes) that refuse with a
+  Japanese message naming the rule;
+- the resident-kind guards (日本人住民のみ・外国人住民のみ);
+- :func:`person_events`, which turns one changed person into the outbox events of the plan:
+  本人確認情報の更新 when an identity item changed (住基法30条の6), 庁内連携 always, 送付先情報
+  for a newly numbered person, and 附票記載事項通知 when the domicile is in another
+  municipality (住基法19条);
+- :func:`numbers_now`, the rule that new resident codes and My Numbers are drawn only when a
+  change is confirmed, never when it is entered.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jaconv
+
+from juki.core.errors import ValidationFailed
+
+from ...models import ChangeReason, Municipality, ResidentKind, ResidentRecord, TownBlock
+from ...models.change import OutboxEvent
+from ..base import (
+    ChangeContext,
+    ChangeHandler,
+    EventDraft,
+    Plan,
+    format_address,
+    identity_event,
+    require_resident,
+)
+
+#: Identity items held by the community server (本人確認情報, 住基法30条の6; akita digest §3.7):
+#: 住民票コード, 氏名 (for foreign residents with 通称), 振り仮名, 生年月日, 性別, 住所, 旧氏 and
+#: the record's status. A change touching none of them sends no identity update.
+IDENTITY_FIELDS = frozenset({
+    "resident_code", "family_name", "given_name", "family_name_furigana", "given_name_furigana",
+    "alphabet_name", "alias_name", "birth_year", "birth_month", "birth_day", "sex",
+    "town_block_id", "banchi", "katagaki", "former_surname", "former_surname_kana", "status",
+})
+
+#: Items of the family-register supplement (戸籍の附票, 住基法17条) the domicile municipality must
+#: be told about (住基法19条): 戸籍の表示, 氏名 and its 振り仮名, 住所 and 住所を定めた年月日,
+#: 出生の年月日, 男女の別, 旧氏, 住民票コード — and removal of the record.
+FUHYO_FIELDS = frozenset({
+    "domicile", "domicile_head", "family_name", "given_name", "family_name_furigana", "given_name_furigana",
+    "town_block_id", "banchi", "katagaki", "address_established_on", "birth_year", "birth_month", "birth_day",
+    "sex", "former_surname", "former_surname_kana", "resident_code", "status",
+})
+
+#: Never listed as changed items (secrets and derived search keys).
+_HIDDEN = frozenset({"my_number_enc", "my_number_index", "name_kana_key", "name_key"})
+
+NUMBERS_AT_CONFIRMATION = "住民票コード・個人番号は確定時に払い出されます（入力時には払い出しません）。"
+
+
+class ItemInvalid(ValidationFailed, ValueError):
+    """An item fails its format rule. A ValueError so pydantic reports it against the field;
+    :func:`juki.register.changes.workflow.parse_items` keeps the Japanese message."""
+
+    def __init__(self, message: str):
+        super().__init__(code="CHANGE_ITEM_INVALID", message=message)
+
+
+# --- item formats ---------------------------------------------------------------------------
+
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb\u3000]*")
+_ROMAJI = re.compile(r"[A-Z][A-Z '\-]*")
+_CARD_NO = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
+_NATIONALITY_CODE = re.compile(r"[A-Z]{2,3}")
+
+
+def katakana(value: str | None, label: str) -> str | None:
+    """Kana items (カナ・振り仮名) are full-width katakana; hiragana and half-width input is
+    converted first, so 「やまだ」 and 「ﾔﾏﾀﾞ」 both become 「ヤマダ」."""
+    if value is None:
+        return None
+    converted = jaconv.hira2kata(jaconv.h2z(value, kana=True, ascii=False, digit=False)).replace(" ", "\u3000")
+    if not _KATAKANA.fullmatch(converted):
+        raise ItemInvalid(f"{label}は片仮名で入力してください。")
+    return converted
+
+
+def romaji(value: str | None, label: str) -> str | None:
+    """Roman-letter items (旧氏のローマ字): ASCII letters, stored in capitals."""
+    if value is None or value == "":
+        return value
+    upper = jaconv.z2h(value, kana=False, ascii=True, digit=False).upper()
+    if not _ROMAJI.fullmatch(upper):
+        raise ItemInvalid(f"{label}はローマ字（A〜Z）で入力してください。")
+    return upper
+
+
+def residence_card_no(value: str | None) -> str | None:
+    """在留カード等番号: two letters, eight digits, two letters (e.g. AB12345678CD)."""
+    if value is None:
+        return None
+    upper = jaconv.z2h(value, kana=False, ascii=True, digit=True).upper().replace(" ", "")
+    if not _CARD_NO.fullmatch(upper):
+        raise ItemInvalid("在留カード等番号は英字2桁・数字8桁・英字2桁（例: AB12345678CD）で入力してください。")
+    return upper
+
+
+def nationality_code(value: str | None) -> str | None:
+    """国籍コード: ISO 3166-1 alpha-2 (alpha-3 accepted for codes outside it, e.g. stateless)."""
+    if value is None:
+        return None
+    upper = value.upper()
+    if not _NATIONALITY_CODE.fullmatch(upper):
+        raise ItemInvalid("国籍コードはISO 3166-1の英字コード（例: VN）で入力してください。")
+    return upper
+
+
+# --- resident-kind guards -----------------------------------------------------------------
+
+def require_japanese(record: ResidentRecord, code: str, what: str) -> None:
+    if record.resident_kind != ResidentKind.JAPANESE:
+        raise ValidationFailed(code, f"{what}は日本人住民についてのみ記載します（宛名番号 {record.person_id} は外国人住民です）。",
+                               field="person")
+
+
+def require_foreign(record: ResidentRecord) -> None:
+    """住基法30条の45以下の外国人住民に関する特例: foreign-resident items only for foreign residents."""
+    if record.resident_kind != ResidentKind.FOREIGN:
+        raise ValidationFailed(
+            "FOREIGN_RESIDENT_ONLY",
+            f"宛名番号 {record.person_id} は日本人住民です。この異動は外国人住民（住基法30条の45）についてのみ行えます。",
+            field="person",
+        )
+
+
+def one_person(ctx: ChangeContext, addressee_no: int, handler: ChangeHandler) -> ResidentRecord:
+    """The current record of the one person a kind changes, refused if removed."""
+    record = ctx.current(addressee_no)
+    require_resident(record, handler)
+    return record
+
+
+def not_before_current(ctx: ChangeContext, records: list[ResidentRecord]) -> None:
+    """The new version takes effect no earlier than the person's current version, so the
+    current record stays the record in force today (:mod:`juki.register.history`; the same rule
+    and code as the ex officio kinds). A family-register event dated before a change already
+    recorded is refused rather than written out of order."""
+    for rec in records:
+        if ctx.effective_on < rec.valid_from:
+            raise ValidationFailed(
+                "CHANGE_BEFORE_CURRENT_VERSION",
+                f"異動日が宛名番号 {rec.person_id} の現在の住民票の異動日（{rec.valid_from.isoformat()}）より前です。",
+                field="effective_on",
+            )
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+def numbers_now(ctx: ChangeContext, plan: Plan) -> bool:
+    """New numbers are drawn only when the change is confirmed (``ctx.lock``), inside the
+    confirming transaction: a number drawn at entry would be burnt (never reissued) and the
+    approver would see a number other than the one recorded. At entry the plan carries a
+    warning instead."""
+    if not ctx.lock:
+        plan.warnings.append(NUMBERS_AT_CONFIRMATION)
+    return ctx.lock
+
+
+# --- events --------------------------------------------------------------------------------
+
+def changed_items(old: ResidentRecord | None, fields: dict[str, Any]) -> list[str]:
+    if old is None:
+        return sorted(k for k, v in fields.items() if k not in _HIDDEN and v not in (None, ""))
+    return sorted(k for k, v in fields.items() if k not in _HIDDEN and getattr(old, k) != v)
+
+
+def domicile_elsewhere(domicile: str, municipality: Municipality) -> bool:
+    """本籍 in another municipality: the domicile text does not start with this municipality's
+    name (with or without its prefecture)."""
+    text = (domicile or "").strip().replace("\u3000", "")
+    if not text:
+        return False
+    return not (text.startswith(municipality.prefecture + municipality.name) or text.startswith(municipality.name))
+
+
+def _birth(fields: dict[str, Any]) -> list[Any]:
+    return [fields.get("birth_year"), fields.get("birth_month"), fields.get("birth_day")]
+
+
+def _name(fields: dict[str, Any]) -> str:
+    given = fields.get("given_name", "")
+    return f"{fields.get('family_name', '')}\u3000{given}" if given else fields.get("family_name", "")
+
+
+def person_events(
+    plan: Plan,
+    *,
+    ref: str,
+    old: ResidentRecord | None,
+    fields: dict[str, Any],
+    reason: ChangeReason,
+    ctx: ChangeContext,
+    town_block: TownBlock | None = None,
+    new_number: bool = False,
+    extra_items: tuple[str, ...] = (),
+    identity_extra: dict[str, Any] | None = None,
+) -> None:
+    """Append the outbox events for one changed person (issue #3 §6).
+
+    ``new_number``: a new My Number was designated (出生, 個人番号の変更) — the identity update
+    is sent and 送付先情報 (for the 個人番号通知書) follows. My Numbers never appear here in
+    clear: the workflow attaches the sealed ciphertext to identity and delivery events.
+    """
+    changed = sorted({*changed_items(old, fields), *extra_items})
+    municipality = ctx.municipality()
+    block = town_block if town_block is not None else old.town_block if old is not None else None
+    address = format_address(municipality, block, fields.get("banchi", ""), fields.get("katagaki", "")) if block else ""
+    effective = ctx.effective_on.isoformat()
+
+    if old is None or new_number or any(k in IDENTITY_FIELDS for k in changed):
+        ev = identity_event(ref, fields, reason, ctx.effective_on)
+        ev.payload["address"] = address
+        if fields.get("resident_kind") == ResidentKind.FOREIGN:
+            ev.payload.update(alphabet_name=fields.get("alphabet_name", ""), alias_name=fields.get("alias_name", ""))
+        if identity_extra:
+            ev.payload.update(identity_extra)
+        plan.events.append(ev)
+    if new_number:
+        plan.events.append(EventDraft(OutboxEvent.Kind.DELIVERY_INFO, ref, {
+            "reason": str(reason), "effective_on": effective,
+            "resident_code": fields.get("resident_code", ""), "name": _name(fields),
+            "name_kana": f"{fields.get('family_name_kana', '')}\u3000{fields.get('given_name_kana', '')}".strip("\u3000"),
+            "birth": _birth(fields), "sex": fields.get("sex"), "address": address,
+        }))
+    plan.events.append(EventDraft(OutboxEvent.Kind.INTRA_OFFICE, ref, {
+        "reason": str(reason), "effective_on": effective, "items": changed, "status": fields.get("status"),
+    }))
+    fuhyo_touched = old is None or any(k in FUHYO_FIELDS for k in changed)
+    if (
+        fields.get("resident_kind") == ResidentKind.JAPANESE
+        and fuhyo_touched
+        and domicile_elsewhere(fields.get("domicile", ""), municipality)
+    ):
+        payload: dict[str, Any] = {
+            "reason": str(reason), "effective_on": effective,
+            "domicile": fields.get("domicile", ""), "domicile_head": fields.get("domicile_head", ""),
+            "name": _name(fields),
+            "furigana": f"{fields.get('family_name_furigana', '')} {fields.get('given_name_furigana', '')}".strip(),
+            "address": address,
+            "address_established_on": _iso(fields.get("address_established_on")),
+            "birth": _birth(fields), "sex": fields.get("sex"),
+            "former_surname": fields.get("former_surname", ""), "resident_code": fields.get("resident_code", ""),
+            "status": fields.get("status"), "items": [k for k in changed if k in FUHYO_FIELDS],
+        }
+        if old is not None and old.domicile != fields.get("domicile"):
+            payload["previous_domicile"] = old.domicile
+        plan.events.append(EventDraft(OutboxEvent.Kind.FUHYO_NOTICE, ref, payload))
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value

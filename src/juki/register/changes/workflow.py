@@ -1,0 +1,417 @@
+"""The change workflow (仮更新 → 確定): the actions every channel (UI, API, CLI) calls.
+
+- :func:`do_enter_change` validates the items and the rules against the current records and
+  stores a provisional change with the before/after the approver will see;
+- :func:`do_confirm_change` (by a *different* staff member holding 確認者) re-plans against the
+  locked current records, refuses if they changed since entry (stale), writes the new record
+  versions and the outbox events, all in one transaction;
+- :func:`do_reject_change`, :func:`do_cancel_change` close a provisional change unapplied.
+
+Refusals raise :class:`~juki.core.errors.JukiError`; they are audited after the rollback, so a
+failed change leaves no trace but its audit event.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from django.db import transaction
+from pydantic import ValidationError
+
+from juki.audit.events import EventType, Outcome
+from juki.audit.log import client_ip, record
+from juki.core import clock
+from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
+from juki.identifiers import my_number as my_number_id
+from juki.identifiers.errors import IdentifierError
+from juki.security import keys
+from juki.security.roles import Function
+
+from .. import numbering
+from ..models import Household, Person, ResidentRecord
+from ..models.change import Change, ChangeState, OutboxEvent
+from ..my_numbers import seal
+from ..names import kana_search_key, kanji_search_key
+from .base import ChangeContext, ChangeHandler, ChangeItems, Plan
+from .registry import handler_for
+
+T = TypeVar("T")
+
+PAYLOAD_SECRET_SUFFIX = "my_number"
+_PYDANTIC_MESSAGES = {
+    "missing": "必須項目です。",
+    "extra_forbidden": "この異動では入力できない項目です。",
+    "date_from_datetime_parsing": "日付の形式が正しくありません。",
+    "date_parsing": "日付の形式が正しくありません。",
+    "date_type": "日付の形式が正しくありません。",
+    "int_parsing": "数字で入力してください。",
+    "string_too_long": "文字数が多すぎます。",
+    "string_too_short": "入力してください。",
+    "enum": "選択肢から選んでください。",
+    "literal_error": "選択肢から選んでください。",
+}
+
+
+# --- who is acting -------------------------------------------------------------------------
+
+class Actor:
+    """The staff member acting and where from (terminal), as the actions need them."""
+
+    def __init__(self, staff: Any, terminal_id: str = "", ip: str = ""):
+        self.staff = staff
+        self.staff_id: str = staff.staff_id
+        self.terminal_id = terminal_id
+        self.ip = ip
+
+    def require(self, function: Function) -> None:
+        if not self.staff.is_active or function not in self.staff.functions():
+            raise PermissionDenied()
+
+
+class ApiActor(Actor):
+    """An external system acting through the API (外部システム). It is audited, and compared for
+    four-eyes, as ``api:<client_id>``; it may use only the functions granted to the client."""
+
+    def __init__(self, client: Any, ip: str = ""):
+        self.staff = None
+        self.client = client
+        self.staff_id = f"api:{client.client_id}"
+        self.terminal_id = self.staff_id
+        self.ip = ip
+
+    @classmethod
+    def from_request(cls, request: Any) -> ApiActor:
+        return cls(request.auth, client_ip(request))
+
+    def require(self, function: Function) -> None:
+        c = self.client
+        if not c.is_active or c.revoked_at is not None or function.value not in (c.functions or []):
+            raise PermissionDenied()
+
+
+@contextmanager
+def _audited_refusal(actor: Actor, function: Function, action: str, detail: dict[str, Any]) -> Iterator[None]:
+    """Run the body; if it refuses, audit the refusal (outside the rolled-back transaction)."""
+    try:
+        yield
+    except JukiError as exc:
+        record(
+            EventType.CHANGE_REFUSED, action=action, function=function.value, outcome=Outcome.DENIED,
+            staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip,
+            targets=[str(p) for p in detail.get("persons", [])],
+            detail={**{k: v for k, v in detail.items() if k != "persons"}, "code": exc.code, "field": exc.field or ""},
+        )
+        raise
+
+
+# --- items -------------------------------------------------------------------------------
+
+def parse_items(handler: ChangeHandler, raw: dict[str, Any]) -> ChangeItems:
+    """Validate the raw items against the kind's schema; the first fault names its field."""
+    try:
+        return handler.items.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "items"
+        code = "CHANGE_ITEM_NOT_ALLOWED" if err["type"] == "extra_forbidden" else "CHANGE_ITEM_INVALID"
+        msg = _PYDANTIC_MESSAGES.get(err["type"])
+        if msg is None:
+            ctx_error = err.get("ctx", {}).get("error")
+            msg = ctx_error.message if isinstance(ctx_error, JukiError | IdentifierError) else "入力内容が正しくありません。"
+        raise ValidationFailed(code, f"{loc}: {msg}", field=loc) from None
+
+
+def _seal_payload(data: dict[str, Any]) -> dict[str, Any]:
+    """My Numbers in stored items are encrypted; everything else is kept as entered."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k.endswith(PAYLOAD_SECRET_SUFFIX) and isinstance(v, str) and v:
+            out[k] = {"enc": base64.b64encode(keys.encrypt(v.encode(), purpose="my-number", aad=b"change-payload")).decode()}
+        elif isinstance(v, dict):
+            out[k] = _seal_payload(v)
+        elif isinstance(v, list):
+            out[k] = [_seal_payload(x) if isinstance(x, dict) else x for x in v]
+        else:
+            out[k] = v
+    return out
+
+
+def _unseal_payload(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k.endswith(PAYLOAD_SECRET_SUFFIX) and isinstance(v, dict) and "enc" in v:
+            out[k] = keys.decrypt(base64.b64decode(v["enc"]), aad=b"change-payload").decode()
+        elif isinstance(v, dict):
+            out[k] = _unseal_payload(v)
+        elif isinstance(v, list):
+            out[k] = [_unseal_payload(x) if isinstance(x, dict) else x for x in v]
+        else:
+            out[k] = v
+    return out
+
+
+# --- before / after for the approver -------------------------------------------------------
+
+HIDDEN_FIELDS = {"my_number_enc", "my_number_index", "name_kana_key", "name_key"}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dt.date | dt.datetime):
+        return v.isoformat()
+    if isinstance(v, bytes | memoryview):
+        return None
+    return v
+
+
+def _snapshot(before: ResidentRecord | None, nv_fields: dict[str, Any], my_number_changes: bool) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    for attname, new in nv_fields.items():
+        if attname in HIDDEN_FIELDS:
+            continue
+        old = getattr(before, attname) if before is not None else None
+        if before is None or old != new:
+            changed[attname] = {"before": _jsonable(old), "after": _jsonable(new)}
+    if my_number_changes:
+        changed["my_number"] = {"before": "＊＊＊＊" if before is not None and before.my_number_index else "",
+                                "after": "（変更あり・非表示）"}
+    return changed
+
+
+def _diff(plan: Plan, ctx: ChangeContext) -> list[dict[str, Any]]:
+    out = []
+    for nv in plan.versions:
+        before = ctx.current(nv.person_id) if nv.person_id is not None else None
+        out.append({
+            "ref": nv.ref,
+            "person_id": nv.person_id,
+            "base_version": before.version if before is not None else None,
+            "changes": _snapshot(before, nv.fields, nv.my_number is not None),
+        })
+    return out
+
+
+# --- planning -------------------------------------------------------------------------------
+
+def _plan(handler: ChangeHandler, items: ChangeItems, ctx: ChangeContext) -> Plan:
+    plan = handler.plan(items, ctx)
+    for nv in plan.versions:
+        if nv.my_number is not None:
+            try:
+                nv.my_number = my_number_id.validate(nv.my_number)
+            except IdentifierError as exc:
+                raise ValidationFailed(exc.code, exc.message, field="my_number") from None
+    return plan
+
+
+def _context(change_or_dates: Any, *, lock: bool) -> ChangeContext:
+    return ChangeContext(
+        effective_on=change_or_dates.effective_on, notified_on=change_or_dates.notified_on,
+        today=clock.today(), lock=lock,
+    )
+
+
+class _Dates:
+    def __init__(self, effective_on: dt.date, notified_on: dt.date | None):
+        self.effective_on = effective_on
+        self.notified_on = notified_on
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+def do_enter_change(
+    kind: str,
+    items: dict[str, Any],
+    *,
+    effective_on: dt.date,
+    notified_on: dt.date | None,
+    actor: Actor,
+    expected_versions: dict[str, int] | None = None,
+) -> Change:
+    """仮更新: validate and store a provisional change. ``expected_versions`` (addressee no →
+    version the form showed) makes a stale form fail instead of overwriting a newer record."""
+    detail: dict[str, Any] = {"kind": kind}
+    with _audited_refusal(actor, Function.CHANGE_ENTER, "enter", detail):
+        actor.require(Function.CHANGE_ENTER)
+        handler = handler_for(kind)
+        parsed = parse_items(handler, items)
+        with transaction.atomic():
+            ctx = _context(_Dates(effective_on, None if handler.ex_officio and notified_on is None else notified_on), lock=False)
+            plan = _plan(handler, parsed, ctx)
+            persons = sorted({nv.person_id for nv in plan.versions if nv.person_id is not None})
+            detail["persons"] = persons
+            if expected_versions:
+                for pid, version in expected_versions.items():
+                    if ctx.current(int(pid)).version != int(version):
+                        raise ValidationFailed(
+                            "CHANGE_STALE_FORM",
+                            "入力中に住民票が更新されました。最新の内容を確認して入力し直してください。",
+                            field="person",
+                        )
+            change = Change.objects.create(
+                kind=handler.kind, reason=str(handler.reason), state=ChangeState.PROVISIONAL,
+                notified_on=ctx.notified_on, effective_on=effective_on, late_notification=plan.late_notification,
+                payload=_seal_payload(parsed.model_dump(mode="json")), persons=persons,
+                base_versions=ctx.base_versions, after=_diff(plan, ctx), warnings=plan.warnings,
+                entered_by=actor.staff_id, entered_terminal=actor.terminal_id, entered_at=clock.now(),
+            )
+            record(
+                EventType.CHANGE_ENTERED, action="create", function=Function.CHANGE_ENTER.value,
+                staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip, targets=persons,
+                detail={"change": change.pk, "kind": handler.kind, "late": plan.late_notification},
+            )
+    return change
+
+
+def _load_provisional(change_id: int) -> Change:
+    change = Change.objects.select_for_update().filter(pk=change_id).first()
+    if change is None:
+        raise ValidationFailed("CHANGE_NOT_FOUND", f"異動 {change_id} が見つかりません。", field="change")
+    if change.state != ChangeState.PROVISIONAL:
+        raise ValidationFailed(
+            "CHANGE_NOT_PROVISIONAL", f"異動 {change_id} は既に「{ChangeState(change.state).label}」です。", field="change"
+        )
+    return change
+
+
+def approver_is_not_enterer(change: Change, actor: Actor) -> None:
+    """Guard: nobody confirms or rejects their own change (四つの目の原則)."""
+    if change.entered_by == actor.staff_id:
+        raise PermissionDenied(
+            code="CHANGE_SELF_CONFIRM", message="自分が入力した異動は確定・却下できません。別の確認者が処理してください。"
+        )
+
+
+def do_confirm_change(change_id: int, *, actor: Actor, comment: str = "") -> Change:
+    """確定: apply a provisional change entered by someone else."""
+    detail: dict[str, Any] = {"change": change_id}
+    with _audited_refusal(actor, Function.CHANGE_CONFIRM, "confirm", detail):
+        actor.require(Function.CHANGE_CONFIRM)
+        with transaction.atomic():
+            change = _load_provisional(change_id)
+            detail["persons"] = change.persons
+            approver_is_not_enterer(change, actor)
+            handler = handler_for(change.kind)
+            items = parse_items(handler, _unseal_payload(change.payload))
+            ctx = _context(change, lock=True)
+            for pid, version in change.base_versions.items():
+                if ctx.current(int(pid)).version != version:
+                    raise ValidationFailed(
+                        "CHANGE_STALE",
+                        "入力後に対象者の住民票が更新されています。この異動を取り消して入力し直してください。",
+                        field="change",
+                    )
+            plan = _plan(handler, items, ctx)
+            now = clock.now()
+            persons = _apply(change, handler, plan, ctx, actor, now)
+            change.state = ChangeState.CONFIRMED
+            change.persons = persons
+            change.decided_by = actor.staff_id
+            change.decided_terminal = actor.terminal_id
+            change.decided_at = now
+            change.decision_comment = comment
+            change.save()
+            record(
+                EventType.CHANGE_CONFIRMED, action="confirm", function=Function.CHANGE_CONFIRM.value,
+                staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip, targets=persons,
+                detail={"change": change.pk, "kind": change.kind},
+            )
+    return change
+
+
+def _close(change_id: int, *, actor: Actor, state: ChangeState, comment: str,
+           guard: Callable[[Change, Actor], None], function: Function, event: EventType, action: str) -> Change:
+    detail: dict[str, Any] = {"change": change_id}
+    with _audited_refusal(actor, function, action, detail):
+        actor.require(function)
+        with transaction.atomic():
+            change = _load_provisional(change_id)
+            detail["persons"] = change.persons
+            guard(change, actor)
+            change.state = state
+            change.decided_by = actor.staff_id
+            change.decided_terminal = actor.terminal_id
+            change.decided_at = clock.now()
+            change.decision_comment = comment
+            change.save()
+            record(event, action=action, function=function.value, staff_id=actor.staff_id,
+                   terminal_id=actor.terminal_id, ip=actor.ip, targets=change.persons,
+                   detail={"change": change.pk, "kind": change.kind})
+    return change
+
+
+def do_reject_change(change_id: int, *, actor: Actor, comment: str) -> Change:
+    """却下: an approver sends a provisional change back unapplied (a reason is required)."""
+    if not comment.strip():
+        raise ValidationFailed("CHANGE_REJECT_REASON_REQUIRED", "却下の理由を入力してください。", field="comment")
+    return _close(change_id, actor=actor, state=ChangeState.REJECTED, comment=comment, guard=approver_is_not_enterer,
+                  function=Function.CHANGE_CONFIRM, event=EventType.CHANGE_REJECTED, action="reject")
+
+
+def enterer_only(change: Change, actor: Actor) -> None:
+    """Guard: only the staff member who entered a provisional change may withdraw it."""
+    if change.entered_by != actor.staff_id:
+        raise PermissionDenied(code="CHANGE_CANCEL_NOT_ENTERER", message="異動の取消は入力した職員のみが行えます。")
+
+
+def do_cancel_change(change_id: int, *, actor: Actor, comment: str = "") -> Change:
+    """取消: the clerk withdraws their own provisional change."""
+    return _close(change_id, actor=actor, state=ChangeState.CANCELLED, comment=comment, guard=enterer_only,
+                  function=Function.CHANGE_ENTER, event=EventType.CHANGE_CANCELLED, action="cancel")
+
+
+# --- applying a plan ------------------------------------------------------------------------
+
+def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContext, actor: Actor, now: dt.datetime) -> list[int]:
+    """Write the plan: new households, new persons, superseded and new versions, outbox events."""
+    households: dict[str, int] = {}
+    refs: dict[str, int] = {}
+    for nv in plan.versions:
+        hh = nv.fields.get("household_id")
+        if isinstance(hh, str) and hh not in households:
+            (no,) = numbering.allocate(numbering.HOUSEHOLD)
+            Household.objects.create(household_no=no, created_at=now, established_on=change.effective_on)
+            households[hh] = no
+    for nv in plan.versions:
+        fields = dict(nv.fields)
+        if isinstance(fields.get("household_id"), str):
+            fields["household_id"] = households[fields["household_id"]]
+        if nv.person_id is None:
+            (pid,) = numbering.allocate(numbering.ADDRESSEE)
+            Person.objects.create(addressee_no=pid, created_at=now)
+            version = 1
+        else:
+            pid = nv.person_id
+            old = ctx.current(pid)
+            ResidentRecord.objects.filter(pk=old.pk).update(is_current=False, superseded_at=now)
+            version = old.version + 1
+        refs[nv.ref] = pid
+        if nv.my_number is not None:
+            fields["my_number_enc"], fields["my_number_index"] = seal(nv.my_number, pid)
+        fields["name_kana_key"] = kana_search_key(fields.get("family_name_kana", "") + fields.get("given_name_kana", ""))
+        fields["name_key"] = kanji_search_key(fields.get("family_name", "") + fields.get("given_name", ""))
+        ResidentRecord.objects.create(
+            person_id=pid, version=version, is_current=True, valid_from=change.effective_on,
+            notified_on=change.notified_on, recorded_at=now, change_reason=handler.reason,
+            recorded_by=actor.staff_id, terminal_id=actor.terminal_id, **fields,
+        )
+    for ev in plan.events:
+        pid = refs.get(ev.ref)
+        payload = dict(ev.payload)
+        if ev.kind in (OutboxEvent.Kind.IDENTITY_UPDATE, OutboxEvent.Kind.DELIVERY_INFO) and pid is not None:
+            rec = ResidentRecord.objects.filter(person_id=pid, is_current=True).only("my_number_enc").first()
+            if rec is not None and rec.my_number_enc:
+                payload["my_number_enc"] = base64.b64encode(bytes(rec.my_number_enc)).decode()
+        OutboxEvent.objects.create(kind=ev.kind, change=change, person_id=pid, payload=payload, created_at=now)
+    # A household that has resident members again (回復 into a household that had ended) is in being again.
+    regained = ResidentRecord.objects.filter(person_id__in=list(refs.values()), is_current=True, status="resident")
+    Household.objects.filter(pk__in=regained.values("household_id"), dissolved_on__isnull=False).update(dissolved_on=None)
+    # Households left without resident members end (世帯消滅).
+    touched = {ctx.current(nv.person_id).household_id for nv in plan.versions if nv.person_id is not None}
+    for hh_no in touched:
+        if not ResidentRecord.objects.filter(household_id=hh_no, is_current=True, status="resident").exists():
+            Household.objects.filter(pk=hh_no, dissolved_on__isnull=True).update(dissolved_on=change.effective_on)
+    return sorted(refs.values())

@@ -1,0 +1,122 @@
+"""``juki outbox``: what confirmed changes queued for other systems (送信待ち事象).
+
+- ``juki outbox list [--kind K] [--unsent] [--limit N]`` — one line per event, oldest first:
+  id, kind, change, person (addressee number), created, sent;
+- ``juki outbox replay ID`` — print one event's payload as its consumer will receive it,
+  for the consumers to come. It marks nothing sent.
+
+A My Number never appears: events carry the sealed ciphertext (``my_number_enc``), printed
+only as「(暗号化済み)」, and any other value that is a valid My Number is replaced too. Both
+subcommands are recorded in the audit log (``replay`` shows personal data: its person is the
+target).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from juki.audit.events import EventType
+from juki.audit.log import record
+from juki.identifiers import my_number
+from juki.register.models import OutboxEvent
+from juki.register.models.person import ADDRESSEE_NO_DIGITS
+
+FUNCTION = "cli.outbox"
+SEALED = "(暗号化済み)"
+DEFAULT_LIMIT = 50
+
+
+def _operator() -> dict[str, str]:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 — no user name in this environment
+        user = ""
+    return {"os_user": user, "host": socket.gethostname()}
+
+
+def without_secrets(value: Any) -> Any:
+    """The payload with every My Number — sealed or, by mistake, clear — replaced."""
+    if isinstance(value, dict):
+        return {k: SEALED if "my_number" in str(k) else without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    if isinstance(value, str) and len(value) == 12 and my_number.is_valid(value):
+        return SEALED
+    return value
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _person(value: int | None) -> str:
+    return f"{value:0{ADDRESSEE_NO_DIGITS}d}" if value is not None else "-"
+
+
+class Command(BaseCommand):
+    help = "送信待ち事象の一覧・内容表示 (list queued outbox events / show one for replay)"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subs = parser.add_subparsers(dest="subcommand", metavar="{list,replay}", required=True)
+        p = subs.add_parser("list", help="送信待ち事象の一覧 (list queued events, oldest first)",
+                            description="確定した異動が書き出した送信待ち事象を古い順に表示します。個人番号は表示しません。"
+                                        " / List the events confirmed changes queued, oldest first.")
+        p.add_argument("--kind", choices=OutboxEvent.Kind.values,
+                       help="種別で絞り込む / only this kind (" + ", ".join(OutboxEvent.Kind.values) + ")")
+        p.add_argument("--unsent", action="store_true", help="未送信のみ / only events not sent yet")
+        p.add_argument("--limit", type=int, default=DEFAULT_LIMIT,
+                       help=f"表示する件数（既定 {DEFAULT_LIMIT}） / at most N events")
+        r = subs.add_parser("replay", help="事象の内容を表示する（送信済みにはしない） (print one event's payload)",
+                            description="送信待ち事象1件の内容を受信側が受け取る形で表示します。送信済みにはしません。"
+                                        "個人番号は「(暗号化済み)」と表示します。 / Print one event's payload "
+                                        "(ciphertext withheld); marks nothing sent.")
+        r.add_argument("event_id", type=int, metavar="ID", help="事象の番号 / event id")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "list":
+            self.handle_list(options["kind"], options["unsent"], options["limit"])
+        else:
+            self.handle_replay(options["event_id"])
+
+    def handle_list(self, kind: str | None, unsent: bool, limit: int) -> None:
+        if limit < 1:
+            raise CommandError("--limit は1以上で指定してください / --limit must be at least 1", returncode=2)
+        qs = OutboxEvent.objects.all()
+        if kind:
+            qs = qs.filter(kind=kind)
+        if unsent:
+            qs = qs.filter(sent_at__isnull=True)
+        total = qs.count()
+        events = list(qs.order_by("id")[:limit])
+        record(EventType.CLI_COMMAND, action="outbox-list", function=FUNCTION, terminal_id="cli",
+               detail={"kind": kind or "", "unsent": unsent, "limit": limit, "shown": len(events), **_operator()})
+        header = f"{'ID':>8}  {'種別 kind':<16}  {'異動':>8}  {'宛名番号':<10}  {'作成日時 created':<19}  送信日時 sent"
+        self.stdout.write(header)
+        for ev in events:
+            self.stdout.write(
+                f"{ev.pk:>8}  {ev.kind:<16}  {ev.change_id:>8}  {_person(ev.person_id):<10}  "
+                f"{_when(ev.created_at):<19}  {_when(ev.sent_at)}"
+            )
+        self.stdout.write(f"{total}件中{len(events)}件を表示 / {len(events)} of {total} shown")
+
+    def handle_replay(self, event_id: int) -> None:
+        ev = OutboxEvent.objects.filter(pk=event_id).first()
+        if ev is None:
+            raise CommandError(f"送信待ち事象 {event_id} はありません / no outbox event {event_id}", returncode=2)
+        record(EventType.CLI_COMMAND, action="outbox-replay", function=FUNCTION, terminal_id="cli",
+               targets=[_person(ev.person_id)] if ev.person_id is not None else [],
+               detail={"event": ev.pk, "kind": ev.kind, "change": ev.change_id, **_operator()})
+        body = {
+            "id": ev.pk, "kind": ev.kind, "kind_label": OutboxEvent.Kind(ev.kind).label, "change": ev.change_id,
+            "person": _person(ev.person_id),
+            "created_at": timezone.localtime(ev.created_at).isoformat(),
+            "sent_at": timezone.localtime(ev.sent_at).isoformat() if ev.sent_at else None,
+            "payload": without_secrets(ev.payload),
+        }
+        self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))

@@ -19,6 +19,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # 監査
     STATISTICS = "statistics"  # 統計
     SYSADMIN = "sysadmin"  # システム管理
+    MANAGER = "manager"  # 管理責任者
 
     @property
     def label(self) -> str:
@@ -33,6 +34,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.AUDITOR: "監査",
     Role.STATISTICS: "統計",
     Role.SYSADMIN: "システム管理",
+    Role.MANAGER: "管理責任者",
 }
 
 
@@ -59,6 +61,9 @@ class Function(StrEnum):
     ROLE_REQUEST = "role.request"  # 権限変更の申請
     ROLE_APPROVE = "role.approve"  # 権限変更の承認
     TERMINAL_MANAGE = "terminal.manage"  # 端末管理
+    EXPORT_REQUEST = "export.request"  # 大量出力の申請
+    EXPORT_APPROVE = "export.approve"  # 大量出力の事前承認
+    DISCLOSURE_MANAGE = "disclosure.manage"  # 開示請求・訂正・利用停止の受付と処理
 
     # API-only functions, granted to external systems (API clients), never to staff roles.
     API_PING = "api.ping"  # 疎通確認
@@ -70,7 +75,7 @@ OPEN_FUNCTIONS = frozenset({Function.PUBLIC, Function.SESSION})
 ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
     Role.CLERK: frozenset({
         Function.RESIDENT_SEARCH, Function.RESIDENT_VIEW, Function.CHANGE_ENTER,
-        Function.CERTIFICATE_ISSUE,
+        Function.CERTIFICATE_ISSUE, Function.EXPORT_REQUEST, Function.DISCLOSURE_MANAGE,
     }),
     Role.APPROVER: frozenset({Function.RESIDENT_SEARCH, Function.RESIDENT_VIEW, Function.CHANGE_CONFIRM}),
     Role.MY_NUMBER_OFFICER: frozenset({Function.MY_NUMBER_SEARCH, Function.MY_NUMBER_REVEAL}),
@@ -82,6 +87,8 @@ ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
     Role.SYSADMIN: frozenset({
         Function.STAFF_MANAGE, Function.ROLE_REQUEST, Function.ROLE_APPROVE, Function.TERMINAL_MANAGE,
     }),
+    # 管理責任者: approves bulk output of personal data before it runs (Hiroshima digest D2.14).
+    Role.MANAGER: frozenset({Function.EXPORT_APPROVE}),
 }
 
 # Functions an API client (other system) may be granted.
@@ -102,6 +109,8 @@ INCOMPATIBLE_ROLES: frozenset[frozenset[Role]] = frozenset(
         (Role.SYSADMIN, Role.PROTECTION_OFFICER), (Role.SYSADMIN, Role.AUDITOR),
         (Role.AUDITOR, Role.CLERK), (Role.AUDITOR, Role.APPROVER), (Role.AUDITOR, Role.MY_NUMBER_OFFICER),
         (Role.AUDITOR, Role.PROTECTION_OFFICER),
+        # The manager approves others' exports; an administrator must not approve data leaving.
+        (Role.MANAGER, Role.SYSADMIN),
     ]
 )
 

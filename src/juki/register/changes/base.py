@@ -153,6 +153,19 @@ def copy_fields(record: ResidentRecord) -> dict[str, Any]:
     return out
 
 
+def not_before_current(ctx: ChangeContext, records: list[ResidentRecord]) -> None:
+    """A new version takes effect no earlier than the version it follows, so the current record
+    stays the record in force today and the record as of any date stays the one the changes
+    say (住民票の履歴の順序; :mod:`juki.register.history`)."""
+    for rec in records:
+        if ctx.effective_on < rec.valid_from:
+            raise ValidationFailed(
+                "CHANGE_BEFORE_CURRENT_VERSION",
+                f"異動日が宛名番号 {rec.person_id} の現在の住民票の異動日（{rec.valid_from.isoformat()}）より前です。",
+                field="effective_on",
+            )
+
+
 def birth_date_of(record: ResidentRecord) -> dt.date | None:
     """The earliest date the person can have been born, for date-order checks."""
     if record.birth_year is None:

@@ -141,18 +141,6 @@ def one_person(ctx: ChangeContext, addressee_no: int, handler: ChangeHandler) ->
     return record
 
 
-def not_before_current(ctx: ChangeContext, records: list[ResidentRecord]) -> None:
-    """The new version takes effect no earlier than the person's current version, so the
-    current record stays the record in force today (:mod:`juki.register.history`; the same rule
-    and code as the ex officio kinds). A family-register event dated before a change already
-    recorded is refused rather than written out of order."""
-    for rec in records:
-        if ctx.effective_on < rec.valid_from:
-            raise ValidationFailed(
-                "CHANGE_BEFORE_CURRENT_VERSION",
-                f"異動日が宛名番号 {rec.person_id} の現在の住民票の異動日（{rec.valid_from.isoformat()}）より前です。",
-                field="effective_on",
-            )
 
 
 # --- numbers --------------------------------------------------------------------------------

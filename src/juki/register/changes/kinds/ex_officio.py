@@ -58,6 +58,7 @@ from ..base import (
     copy_fields,
     format_address,
     identity_event,
+    not_before_current,
     require_resident,
 )
 from ..registry import register
@@ -68,16 +69,6 @@ NEW_HOUSEHOLD = "new:household"
 
 # --- shared rules (plain functions) ------------------------------------------------------------
 
-def not_before_current(ctx: ChangeContext, records: list[ResidentRecord]) -> None:
-    """The new version takes effect no earlier than the current one, so that the current record
-    stays the record in force today (住民票の履歴の順序)."""
-    for rec in records:
-        if ctx.effective_on < rec.valid_from:
-            raise ValidationFailed(
-                "CHANGE_BEFORE_CURRENT_VERSION",
-                f"異動日が宛名番号 {rec.person_id} の現在の住民票の異動日（{rec.valid_from.isoformat()}）より前です。",
-                field="effective_on",
-            )
 
 
 def birth_precision(year: int | None, month: int | None, day: int | None, *, field: str = "birth_year") -> str:

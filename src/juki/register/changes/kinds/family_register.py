@@ -45,13 +45,13 @@ from ..base import (
     check_dates,
     check_one_householder,
     copy_fields,
+    not_before_current,
     require_resident,
 )
 from ..registry import register
 from ._family_foreign_common import (
     katakana,
     nationality_code,
-    not_before_current,
     numbers_now,
     one_person,
     person_events,

@@ -30,12 +30,12 @@ from ..base import (
     Plan,
     check_dates,
     copy_fields,
+    not_before_current,
 )
 from ..registry import register
 from ._family_foreign_common import (
     katakana,
     nationality_code,
-    not_before_current,
     one_person,
     person_events,
     require_foreign,

@@ -69,6 +69,7 @@ from ..base import (
     copy_fields,
     format_address,
     identity_event,
+    not_before_current,
     require_resident,
 )
 from ..registry import register
@@ -98,16 +99,6 @@ def address_block(ctx: ChangeContext, code: str) -> TownBlock:
     return tb
 
 
-def not_before_current(ctx: ChangeContext, records: list[ResidentRecord]) -> None:
-    """A new version takes effect no earlier than the version it follows, so the record as of
-    any date stays the one the changes say (住民票の履歴; :mod:`juki.register.history`)."""
-    for rec in records:
-        if ctx.effective_on < rec.valid_from:
-            raise ValidationFailed(
-                "CHANGE_BEFORE_CURRENT_VERSION",
-                f"異動日が宛名番号 {rec.person_id} の現在の住民票の異動日（{rec.valid_from.isoformat()}）より前です。",
-                field="effective_on",
-            )
 
 
 def domicile_elsewhere(fields: dict[str, Any], municipality: Municipality) -> bool:

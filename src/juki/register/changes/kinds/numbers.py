@@ -27,9 +27,10 @@ from ..base import (
     Plan,
     check_dates,
     copy_fields,
+    not_before_current,
 )
 from ..registry import register
-from ._family_foreign_common import not_before_current, numbers_now, one_person, person_events
+from ._family_foreign_common import numbers_now, one_person, person_events
 
 
 class MyNumberChangeItems(ChangeItems):

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "audit": "操作記録の検証・チェックポイント (audit verify / checkpoint)",
     "retention": "保存期間を経過した除票の消去 (retention run [--dry-run]: purge removed records after 150 years)",
     "outbox": "送信待ち事象の一覧・内容表示 (outbox list / replay: queued events of confirmed changes)",
+    "keys": "個人番号の暗号鍵の更新・状況 (keys rotate [--batch N] / status: re-encrypt My Numbers under a new key)",
 }
 
 

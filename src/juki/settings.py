@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "juki.audit",
     "juki.security",
     "juki.register",
+    "juki.disclosure",
+    "juki.exports",
     "juki.web",
 ]
 
@@ -152,6 +154,10 @@ JUKI_MY_NUMBER_PURPOSES = [
     "児童手当の支給に関する事務",
     "生活保護の決定及び実施に関する事務",
 ]
+
+# How staff appear in a disclosure document (開示文書の職員表示): "role_and_office" (role and
+# office, not name or ID) or "staff_id" (the staff ID and role). See docs/privacy-disclosure.md.
+JUKI_DISCLOSURE_STAFF_POLICY = os.environ.get("JUKI_DISCLOSURE_STAFF_POLICY", "role_and_office")
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]

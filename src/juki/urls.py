@@ -12,5 +12,7 @@ urlpatterns = [
     path("admin/", include("juki.security.urls_admin")),
     path("audit/", include("juki.audit.urls")),
     path("register/", include("juki.register.urls")),
+    path("disclosure/", include("juki.disclosure.urls")),
+    path("exports/", include("juki.exports.urls")),
     path("api/v1/", api_urlpatterns()),
 ]

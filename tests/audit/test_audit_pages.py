@@ -55,7 +55,7 @@ def test_viewing_the_list_is_itself_audited_with_its_filters(as_auditor, auditor
     event = AuditEvent.objects.order_by("-seq").first()
     assert event.event_type == EventType.AUDIT_LOG_SEARCHED and event.staff_id == auditor.staff_id
     assert event.criteria == {"staff_id": "clerk01", "person_id": "100004"}
-    assert event.targets == ["100004"] and event.terminal_id == "T-COUNTER-01"
+    assert event.targets == ["0000100004"] and event.terminal_id == "T-COUNTER-01"  # normalised 10-digit form
 
 
 def test_viewing_an_event_is_itself_audited(as_auditor, auditor, log):

@@ -65,4 +65,4 @@ def test_each_event_names_the_previous_hash_and_moves_the_head(db):
 
 def test_targets_are_indexed_by_person(db):
     event = record(EventType.RESIDENT_VIEW, action="view", function="resident.view", targets=[101, "102"])
-    assert sorted(event.target_rows.values_list("person_id", flat=True)) == ["101", "102"]
+    assert sorted(event.target_rows.values_list("person_id", flat=True)) == ["0000000101", "0000000102"]  # one form per person

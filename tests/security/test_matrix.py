@@ -99,6 +99,23 @@ URL_FUNCTIONS: dict[str, Function | str] = {
     "api:confirm_change": API_DISPATCH,
     "api:reject_change": API_DISPATCH,
     "api:cancel_change": API_DISPATCH,
+    "audit-review": F.AUDIT_REVIEW,
+    "audit-review-csv": F.AUDIT_REVIEW,
+    "audit-review-mark": F.AUDIT_REVIEW,
+    # bulk output (大量出力)
+    "exports-mine": F.EXPORT_REQUEST,
+    "exports-produce": F.EXPORT_REQUEST,
+    "exports-download": F.EXPORT_REQUEST,
+    "exports-pending": F.EXPORT_APPROVE,
+    "exports-approve": F.EXPORT_APPROVE,
+    "exports-reject": F.EXPORT_APPROVE,
+    # disclosure (開示請求等)
+    "disclosure-list": F.DISCLOSURE_MANAGE,
+    "disclosure-detail": F.DISCLOSURE_MANAGE,
+    "disclosure-start": F.DISCLOSURE_MANAGE,
+    "disclosure-complete": F.DISCLOSURE_MANAGE,
+    "disclosure-refuse": F.DISCLOSURE_MANAGE,
+    "disclosure-document": F.DISCLOSURE_MANAGE,
     # register (住民記録)
     "register-search": F.RESIDENT_SEARCH,
     "register-person": F.RESIDENT_VIEW,

@@ -56,6 +56,21 @@ class EventType(IntEnum):
     CHANGE_CANCELLED = 3104
     CHANGE_REFUSED = 3105
     RETENTION_PURGED = 3201
+    # 4xxx bulk output of personal data (大量出力, Hiroshima digest D2.14)
+    EXPORT_REQUESTED = 4001
+    EXPORT_APPROVED = 4002
+    EXPORT_REJECTED = 4003
+    EXPORT_PRODUCED = 4004
+    EXPORT_DOWNLOADED = 4005
+    EXPORT_EXPIRED = 4006
+    EXPORT_REFUSED = 4007
+    # 5xxx disclosure, correction and suspension-of-use requests (開示請求等)
+    DISCLOSURE_RECEIVED = 5001
+    DISCLOSURE_STARTED = 5002
+    DISCLOSURE_COMPLETED = 5003
+    DISCLOSURE_REFUSED = 5004
+    DISCLOSURE_DOCUMENT = 5005
+    DISCLOSURE_ACTION_REFUSED = 5006
     # 9xxx system operations
     AUDIT_CHECKPOINT = 9001
     AUDIT_VERIFIED = 9002
@@ -63,6 +78,12 @@ class EventType(IntEnum):
     CLI_COMMAND = 9004
     AUDIT_LOG_SEARCHED = 9005
     AUDIT_EVENT_VIEWED = 9006
+    # 91xx access review (アクセス記録の点検, juki.audit.review)
+    AUDIT_REVIEW_VIEWED = 9101
+    AUDIT_REVIEW_EXPORTED = 9102
+    AUDIT_REVIEW_MARKED = 9103
+    # 92xx key management (鍵管理, juki.register.my_number_keys)
+    KEYS_ROTATED = 9201
 
 
 class Outcome:
@@ -120,12 +141,29 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.CHANGE_CANCELLED: "異動の取消",
     EventType.CHANGE_REFUSED: "異動処理の拒否",
     EventType.RETENTION_PURGED: "保存期間を経過した除票の消去",
+    EventType.EXPORT_REQUESTED: "大量出力の申請",
+    EventType.EXPORT_APPROVED: "大量出力の承認",
+    EventType.EXPORT_REJECTED: "大量出力の却下",
+    EventType.EXPORT_PRODUCED: "大量出力ファイルの作成",
+    EventType.EXPORT_DOWNLOADED: "大量出力ファイルのダウンロード",
+    EventType.EXPORT_EXPIRED: "大量出力の期限切れ",
+    EventType.EXPORT_REFUSED: "大量出力処理の拒否",
+    EventType.DISCLOSURE_RECEIVED: "開示請求等の受付",
+    EventType.DISCLOSURE_STARTED: "開示請求等の処理開始",
+    EventType.DISCLOSURE_COMPLETED: "開示請求等の処理完了",
+    EventType.DISCLOSURE_REFUSED: "開示請求等の不開示・不承認",
+    EventType.DISCLOSURE_DOCUMENT: "開示文書の作成",
+    EventType.DISCLOSURE_ACTION_REFUSED: "開示請求等の処理の拒否",
     EventType.AUDIT_CHECKPOINT: "操作記録チェックポイント作成",
     EventType.AUDIT_VERIFIED: "操作記録の検証",
     EventType.DEMO_LOADED: "デモデータの作成",
     EventType.CLI_COMMAND: "運用コマンドの実行",
     EventType.AUDIT_LOG_SEARCHED: "操作記録の検索",
     EventType.AUDIT_EVENT_VIEWED: "操作記録の詳細表示",
+    EventType.AUDIT_REVIEW_VIEWED: "アクセス記録点検報告の表示",
+    EventType.AUDIT_REVIEW_EXPORTED: "アクセス記録点検報告のCSV出力",
+    EventType.AUDIT_REVIEW_MARKED: "点検結果（確認済み）の記録",
+    EventType.KEYS_ROTATED: "暗号鍵の更新（個人番号）",
 }
 
 OUTCOME_LABELS: dict[str, str] = {Outcome.OK: "成功", Outcome.DENIED: "拒否", Outcome.ERROR: "エラー"}

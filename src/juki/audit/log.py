@@ -61,6 +61,16 @@ def _text(name: str, value: str) -> str:
     return text_normal(value, AuditEvent._meta.get_field(name).max_length)
 
 
+def person_target(value: str | int) -> str:
+    """Targets are addressee numbers (宛名番号), always stored in one form — the 10-digit
+    display form — so that every event about a person is found by one lookup (disclosure
+    requests, access review), whether the caller passed ``1`` or ``"0000000001"``."""
+    text = str(value).strip()
+    if text.isascii() and text.isdigit() and len(text) <= 10:
+        return f"{int(text):010d}"
+    return text
+
+
 def record(
     event_type: EventType,
     *,
@@ -76,7 +86,9 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain and return it."""
-    target_ids = [text_normal(str(t), AuditEventTarget._meta.get_field("person_id").max_length) for t in targets]
+    target_ids = [
+        text_normal(person_target(t), AuditEventTarget._meta.get_field("person_id").max_length) for t in targets
+    ]
     with transaction.atomic():
         # Lock the head row: concurrent writers wait here, so the chain never forks.
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)

@@ -71,3 +71,30 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"チェックポイント {self.pk} (連番 {self.seq})"
+
+
+class ReviewMark(models.Model):
+    """点検済みの記録: an auditor's mark that one access-review flag was looked into, with a comment.
+
+    One row per flag (``flag_key``, see :class:`juki.audit.review.report.Flag`). Written only by
+    :func:`juki.audit.review.marks.do_mark_flag_reviewed`, which audits every mark
+    (``AUDIT_REVIEW_MARKED``, with the previous comment when a mark is revised). Not covered by
+    the append-only triggers: a later mark on the same flag replaces the comment, and the audit
+    log keeps every version.
+    """
+
+    flag_key = models.CharField("フラグキー", max_length=200, unique=True)
+    rule = models.CharField("点検ルール", max_length=32)
+    staff_id = models.CharField("対象職員ID", max_length=64, db_index=True)
+    scope = models.CharField("対象日・期間", max_length=32)
+    comment = models.CharField("点検コメント", max_length=500)
+    reviewed_by = models.CharField("点検者職員ID", max_length=64)
+    reviewed_at = models.DateTimeField("点検日時")
+
+    class Meta:
+        verbose_name = "点検済みの記録"
+        verbose_name_plural = "点検済みの記録"
+        ordering = ["flag_key"]
+
+    def __str__(self) -> str:
+        return f"点検済み {self.flag_key}"

@@ -28,7 +28,7 @@ from .events import (
     event_type_label,
     outcome_label,
 )
-from .log import record_request
+from .log import person_target, record_request
 from .models import AuditEvent, AuditEventTarget
 
 PAGE_SIZE = 50
@@ -81,7 +81,7 @@ def _filtered(data: dict[str, Any]) -> Any:
     if data.get("event_type") is not None:
         qs = qs.filter(event_type=data["event_type"])
     if data.get("person_id"):
-        qs = qs.filter(pk__in=AuditEventTarget.objects.filter(person_id=data["person_id"]).values("event_id"))
+        qs = qs.filter(pk__in=AuditEventTarget.objects.filter(person_id=person_target(data["person_id"])).values("event_id"))
     if data.get("date_from"):
         qs = qs.filter(occurred_at__gte=_day_start(data["date_from"]))
     if data.get("date_to"):

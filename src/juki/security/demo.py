@@ -54,6 +54,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("demo-stats", "統計 五郎", "企画課", (Role.STATISTICS,), "統計"),
     DemoAccount("demo-admin1", "管理 六郎", "情報政策課", (Role.SYSADMIN,), "システム管理（職員・権限・端末）"),
     DemoAccount("demo-admin2", "管理 七子", "情報政策課", (Role.SYSADMIN,), "システム管理（権限変更の承認役）"),
+    DemoAccount("demo-manager", "管理責任 八郎", "市民課", (Role.MANAGER,), "管理責任者（大量出力の事前承認）"),
 )
 
 

@@ -26,6 +26,10 @@ MENU: list[MenuEntry] = [
     MenuEntry("権限変更の承認", "/admin/role-requests/", Function.ROLE_APPROVE),
     MenuEntry("端末管理", "/admin/terminals/", Function.TERMINAL_MANAGE),
     MenuEntry("操作記録", "/audit/", Function.AUDIT_READ),
+    MenuEntry("開示請求・訂正・利用停止", "/disclosure/", Function.DISCLOSURE_MANAGE),
+    MenuEntry("大量出力の申請", "/exports/", Function.EXPORT_REQUEST),
+    MenuEntry("大量出力の承認", "/exports/pending/", Function.EXPORT_APPROVE),
+    MenuEntry("アクセス記録の点検", "/audit/review/", Function.AUDIT_REVIEW),
 ]
 
 

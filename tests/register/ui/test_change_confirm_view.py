@@ -52,7 +52,7 @@ def test_the_detail_shows_before_and_after_side_by_side_with_japanese_labels(app
     assert 'id="confirm-button"' in page and 'id="reject-button"' in page
     # showing personal data is itself recorded
     view = AuditEvent.objects.filter(event_type=int(EventType.PAGE_VIEW), staff_id="approver01").last()
-    assert view is not None and str(head.person_id) in view.targets
+    assert view is not None and f"{head.person_id:010d}" in view.targets
 
 
 def test_a_late_notification_is_shown_as_a_warning(approver, terminal, clerk, household, city):

@@ -4,6 +4,8 @@
   when the log is intact; exit 1 naming the first altered, inserted or deleted event
   otherwise. The run is itself recorded (``AUDIT_VERIFIED``).
 - ``juki audit checkpoint`` — sign the chain head (``AUDIT_CHECKPOINT``).
+- ``juki audit review --month YYYY-MM [--csv FILE]`` — the monthly access review
+  (アクセス記録の点検, juki.audit.review): counts and flags per staff member, no resident data.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class Command(BaseCommand):
     help = "操作記録の検証とチェックポイント作成 (verify the audit log / write a signed checkpoint)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subs = parser.add_subparsers(dest="subcommand", metavar="{verify,checkpoint}", required=True)
+        subs = parser.add_subparsers(dest="subcommand", metavar="{verify,checkpoint,review}", required=True)
         p = subs.add_parser(
             "verify", help="ハッシュチェーンを検証する (verify the hash chain)",
             description="操作記録のハッシュチェーン・チェックポイント署名・対象者索引を検証します。"
@@ -57,8 +59,18 @@ class Command(BaseCommand):
                         " / Sign the current chain head with the audit-signing Ed25519 key.",
         )
 
+        r = subs.add_parser(
+            "review", help="アクセス記録の点検報告を作成する (monthly access review report)",
+            description="指定した月の職員別アクセス件数と要確認事項を表示します（住民の情報は出力しません）。"
+                        " / Per-staff access counts and unusual-access flags for one month.",
+        )
+        r.add_argument("--month", required=True, help="対象月 YYYY-MM / the month to review")
+        r.add_argument("--csv", metavar="FILE", help="CSVをファイルに書き出す / also write the report as CSV")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "checkpoint":
+        if options["subcommand"] == "review":
+            self.handle_review(options["month"], options.get("csv"))
+        elif options["subcommand"] == "checkpoint":
             self.handle_checkpoint()
         else:
             self.handle_verify(options["from_checkpoint"], options["json"], not options["no_targets"])
@@ -112,3 +124,38 @@ class Command(BaseCommand):
                 f"操作記録の検証に失敗しました: {first.describe()} / audit log verification failed: {first.describe_en()}",
                 returncode=1,
             )
+
+    def handle_review(self, month: str, csv_path: str | None) -> None:
+        """``juki audit review --month YYYY-MM [--csv FILE]``: the monthly access review."""
+        import re
+        from pathlib import Path
+
+        from juki.audit.review import build_review, month_period
+        from juki.audit.review.export import review_csv
+        from juki.audit.review.rules import rule_label
+
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
+            raise CommandError("対象月は YYYY-MM の形式で指定してください / --month must be YYYY-MM", returncode=2)
+        start, end = month_period(*map(int, month.split("-")))
+        review = build_review(start, end)
+        unreviewed = sum(1 for f in review.flags if not f.reviewed)
+        if csv_path:
+            Path(csv_path).write_text("\ufeff" + review_csv(review), encoding="utf-8", newline="")
+        record(EventType.AUDIT_REVIEW_EXPORTED if csv_path else EventType.AUDIT_REVIEW_VIEWED,
+               action="export" if csv_path else "view", function=FUNCTION, terminal_id="cli",
+               criteria={"period_start": start.isoformat(), "period_end": end.isoformat()},
+               detail={**_operator(), "staff": len(review.staff), "flags": len(review.flags),
+                       "unreviewed": unreviewed, "csv": bool(csv_path)})
+        self.stdout.write(f"アクセス記録の点検 {start}〜{end} / access review {start}..{end}")
+        for line in review.staff:
+            self.stdout.write(
+                f"{line.staff_id}: 検索 {line.searches} 照会 {line.views} 印刷 {line.prints} 出力 {line.exports} "
+                f"個人番号表示 {line.reveals} 拒否 {line.denials} 要確認 {len(line.flags)}"
+            )
+            for f in line.flags:
+                state = "確認済み" if f.reviewed else "未点検"
+                self.stdout.write(f"  - [{state}] {rule_label(f.rule)} ({f.rule}) {f.scope} 件数 {f.count}")
+        self.stdout.write(f"要確認事項 {len(review.flags)} 件（未点検 {unreviewed} 件） / "
+                          f"{len(review.flags)} flags, {unreviewed} not reviewed")
+        if csv_path:
+            self.stdout.write(f"CSVを書き出しました / CSV written: {csv_path}")

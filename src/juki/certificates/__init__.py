@@ -1,0 +1,13 @@
+"""Certificates (証明書): rendering foundation for issue #4.
+
+Plain modules for now (no models, URLs or migrations):
+
+- :mod:`~juki.certificates.fonts` — IPAmj明朝 coverage (``can_print``, ``unprintable_chars``,
+  IVS via cmap format 14) and the pre-subset working font;
+- :mod:`~juki.certificates.render` — ``render_pdf`` (fast, production) and
+  ``render_pdf_naive`` (baseline);
+- :mod:`~juki.certificates.sample` — a representative 世帯連記式 page;
+- :mod:`~juki.certificates.bench` — ``bench()`` for ``juki bench``.
+
+See docs/decisions/0004-pdf-rendering.md.
+"""

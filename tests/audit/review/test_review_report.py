@@ -1,0 +1,159 @@
+"""The access review report flags each seeded anomaly and no normal activity (issue #5 §3,
+"Done when": "In a test scenario seeded with anomalies, the review report flags each of them
+and no normal activity"). Sources per rule are in juki.audit.review.rules and
+docs/privacy-review.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from juki.audit.review import build_review
+from juki.audit.review.rules import (
+    RULE_NO_CHANGE_VIEW,
+    RULE_OFF_HOURS,
+    RULE_PEER_VOLUME,
+    RULE_REPEATED_DENIALS,
+    RULE_SAME_SURNAME,
+    flag_protected_records,
+    is_working_time,
+    staff_surname,
+)
+
+from .conftest import DAY, JST, MONTH, Scenario
+
+
+def _rules(review: Any, staff_id: str) -> list[str]:
+    line = next((s for s in review.staff if s.staff_id == staff_id), None)
+    assert line is not None, f"{staff_id} missing from the report"
+    return sorted(f.rule for f in line.flags)
+
+
+def test_each_anomaly_is_flagged_and_nothing_else(scenario: Scenario) -> None:
+    review = build_review(*MONTH)
+    assert _rules(review, "normal01") == []
+    assert _rules(review, "night01") == [RULE_OFF_HOURS]
+    assert _rules(review, "heavy01") == [RULE_PEER_VOLUME]
+    assert _rules(review, "surname01") == [RULE_SAME_SURNAME]
+    assert _rules(review, "nochange01") == [RULE_NO_CHANGE_VIEW]
+    assert _rules(review, "denied01") == [RULE_REPEATED_DENIALS]
+    assert len(review.flags) == 5
+
+
+def test_counts_per_staff_member_with_search_key_types(scenario: Scenario) -> None:
+    """Hiroshima digest D2.13: the report lists each search key type and count per user per period."""
+    review = build_review(*MONTH)
+    normal = next(s for s in review.staff if s.staff_id == "normal01")
+    assert (normal.searches, normal.views, normal.prints, normal.exports, normal.reveals, normal.denials) == (2, 1, 0, 0, 0, 0)
+    assert dict(normal.search_keys) == {"name": 2, "birth": 2}
+    heavy = next(s for s in review.staff if s.staff_id == "heavy01")
+    assert heavy.searches == 40 and heavy.volume == 40
+    denied = next(s for s in review.staff if s.staff_id == "denied01")
+    assert denied.denials == 3 and denied.volume == 0
+
+
+def test_flags_carry_addressee_numbers_and_day(scenario: Scenario) -> None:
+    review = build_review(*MONTH)
+    (no_change,) = [f for f in review.flags if f.rule == RULE_NO_CHANGE_VIEW]
+    assert no_change.scope == DAY.isoformat()
+    assert no_change.targets == (f"{scenario.yamada[0].person_id:010d}",)
+    (surname,) = [f for f in review.flags if f.rule == RULE_SAME_SURNAME]
+    assert surname.targets == (f"{scenario.shiken[0].person_id:010d}",)
+    (night,) = [f for f in review.flags if f.rule == RULE_OFF_HOURS]
+    assert "22:30" in night.detail
+    (peer,) = [f for f in review.flags if f.rule == RULE_PEER_VOLUME]
+    assert peer.scope == "2026-10-01..2026-10-31"
+
+
+def test_other_periods_see_nothing(scenario: Scenario) -> None:
+    review = build_review(dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    assert review.staff == [] and review.flags == []
+
+
+def test_view_without_a_change_that_day_is_flagged_on_the_next_day(scenario: Scenario, at: Any) -> None:
+    """Akita digest req. 57: a view is tied to an application only on the day of the change."""
+    from juki.register.access import access_resident
+
+    with at(10, 0, day=DAY + dt.timedelta(days=1)):
+        access_resident(scenario.actor("normal01"), scenario.shiken[0].person_id)
+    review = build_review(*MONTH)
+    assert _rules(review, "normal01") == [RULE_NO_CHANGE_VIEW]
+
+
+@pytest.mark.parametrize(("when", "working"), [
+    (dt.datetime(2026, 10, 5, 8, 0), True),     # Monday, opening
+    (dt.datetime(2026, 10, 5, 18, 59), True),
+    (dt.datetime(2026, 10, 5, 19, 0), False),   # end is exclusive
+    (dt.datetime(2026, 10, 5, 7, 59), False),
+    (dt.datetime(2026, 10, 3, 10, 0), False),   # Saturday
+    (dt.datetime(2026, 10, 4, 10, 0), False),   # Sunday
+])
+def test_working_hours_default_weekdays_8_to_19(when: dt.datetime, working: bool) -> None:
+    assert is_working_time(when.replace(tzinfo=JST)) is working
+
+
+def test_working_hours_and_closed_days_are_configurable(settings: Any) -> None:
+    settings.JUKI_WORKING_HOURS = ("09:00", "17:00")
+    settings.JUKI_REVIEW_CLOSED_DAYS = ["2026-10-12"]  # スポーツの日
+    assert not is_working_time(dt.datetime(2026, 10, 5, 8, 30, tzinfo=JST))
+    assert is_working_time(dt.datetime(2026, 10, 5, 16, 59, tzinfo=JST))
+    assert not is_working_time(dt.datetime(2026, 10, 12, 10, 0, tzinfo=JST))
+
+
+def test_staff_surname_is_the_part_before_the_space() -> None:
+    assert staff_surname("試験 四郎") == "試験"
+    assert staff_surname("髙橋\u3000太郎") == "髙橋"
+    assert staff_surname("ひとこと") == ""  # no space: not matched (documented limitation)
+
+
+def test_same_surname_matches_variant_kanji(scenario: Scenario, make_staff: Any, at: Any) -> None:
+    """髙 and 高 fold together (juki.register.names.kanji_search_key), so 髙橋 viewing 高橋 is flagged."""
+    from tests.register.factories import City, add_household
+
+    from juki.register.access import access_resident
+    from juki.register.changes.workflow import Actor
+    from juki.register.models import TownBlock
+    from juki.security.roles import Role
+
+    municipality = scenario.shiken[0].town_block.municipality
+    city = City(municipality, list(TownBlock.objects.filter(municipality=municipality).order_by("code")))
+    records = add_household(city, [{"family_name": "高橋", "family_name_kana": "タカハシ"}], block=1)
+    staff = make_staff("takahashi01", Role.CLERK, name="髙橋 一")
+    with at(10, 0):
+        access_resident(Actor(staff, "T-COUNTER-01"), records[0].person_id)
+    review = build_review(*MONTH)
+    assert _rules(review, "takahashi01") == [RULE_NO_CHANGE_VIEW, RULE_SAME_SURNAME]
+
+
+def test_protected_record_rule_is_a_hook_until_protection_measures_exist(scenario: Scenario) -> None:
+    """Issue #4 brings 支援措置; until then the rule returns nothing (documented)."""
+    from juki.audit.review.rules import RuleContext
+
+    review = build_review(*MONTH)
+    ctx = RuleContext.for_review(review)
+    assert all(flag_protected_records(ctx, line) == [] for line in review.staff)
+
+
+def test_peer_volume_needs_enough_peers(scenario: Scenario, settings: Any) -> None:
+    """With fewer peers than JUKI_REVIEW_PEER_MIN there is no median worth comparing with."""
+    settings.JUKI_REVIEW_PEER_MIN = 10
+    review = build_review(*MONTH)
+    assert RULE_PEER_VOLUME not in {f.rule for f in review.flags}
+
+
+def test_prints_and_exports_are_counted_by_action(db: None, at: Any) -> None:
+    """Issue #5 §3: prints and exports per staff member; certificate issue and bulk output
+    write actions "print" / "export" (or EXPORT_PRODUCED)."""
+    from juki.audit.events import EventType
+    from juki.audit.log import record
+
+    with at(10, 0):
+        record(EventType.API_CALL, action="print", function="certificate.issue", staff_id="printer01",
+               targets=["1"])
+        record(EventType.API_CALL, action="export", function="export.request", staff_id="printer01")
+        record(EventType.API_CALL, action="export", function="export.request", staff_id="printer01",
+               outcome="denied")
+    line = next(s for s in build_review(*MONTH).staff if s.staff_id == "printer01")
+    assert (line.prints, line.exports, line.denials) == (1, 1, 1)

@@ -24,3 +24,9 @@ def test_the_documented_matrix_matches_the_enforced_one():
     assert set(roles) == set(Role)
     for role in Role:
         assert documented[role] == set(ROLE_FUNCTIONS[role]), role
+
+
+def test_every_function_has_a_japanese_label():
+    from juki.security.roles import FUNCTION_LABELS
+
+    assert {f for f in Function if f not in FUNCTION_LABELS} == set()

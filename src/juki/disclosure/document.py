@@ -39,7 +39,7 @@ from juki.register.access import MASKED_MY_NUMBER
 from juki.register.models import Change, ChangeState, OutboxEvent, RecordStatus, ResidentRecord
 from juki.register.views.common import address_text, display_value, field_label, record_groups
 from juki.security.models import RoleGrant, Staff
-from juki.security.roles import ROLE_FUNCTIONS, Function, Role
+from juki.security.roles import FUNCTION_LABELS, ROLE_FUNCTIONS, Function, Role
 
 from .actions import FUNCTION, _audited_refusal, person_target, request_not_found
 from .models import DisclosureRequest, RequestKind, RequestState
@@ -48,30 +48,6 @@ POLICY_ROLE_AND_OFFICE = "role_and_office"
 POLICY_STAFF_ID = "staff_id"
 STAFF_POLICIES = (POLICY_ROLE_AND_OFFICE, POLICY_STAFF_ID)
 
-#: Japanese names of the functions (機能), as the access record shows them.
-FUNCTION_LABELS: dict[str, str] = {
-    Function.PUBLIC: "ログイン画面等",
-    Function.SESSION: "メニュー等",
-    Function.RESIDENT_SEARCH: "住民検索",
-    Function.RESIDENT_VIEW: "住民票照会",
-    Function.CHANGE_ENTER: "異動入力（仮更新）",
-    Function.CHANGE_CONFIRM: "異動確定・却下",
-    Function.CERTIFICATE_ISSUE: "証明書交付",
-    Function.MY_NUMBER_SEARCH: "個人番号による検索",
-    Function.MY_NUMBER_REVEAL: "個人番号の表示",
-    Function.PROTECTION_MANAGE: "支援措置の管理",
-    Function.AUDIT_READ: "操作記録の閲覧",
-    Function.AUDIT_REVIEW: "操作記録の点検",
-    Function.STATS_VIEW: "統計",
-    Function.STAFF_MANAGE: "職員管理",
-    Function.ROLE_REQUEST: "権限変更の申請",
-    Function.ROLE_APPROVE: "権限変更の承認",
-    Function.TERMINAL_MANAGE: "端末管理",
-    Function.EXPORT_REQUEST: "大量出力の申請",
-    Function.EXPORT_APPROVE: "大量出力の事前承認",
-    Function.DISCLOSURE_MANAGE: "開示請求等の受付・処理",
-    Function.API_PING: "疎通確認",
-}
 
 #: Record items not shown in the history comparison (internal keys, version bookkeeping).
 _NOT_COMPARED = {"id", "person_id", "version", "is_current", "valid_from", "notified_on", "recorded_at",

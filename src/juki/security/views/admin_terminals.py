@@ -21,7 +21,7 @@ from ..actions import (
     do_set_terminal_functions,
 )
 from ..models import ApiClient, Terminal
-from ..roles import TERMINAL_FUNCTIONS, Function
+from ..roles import FUNCTION_LABELS, TERMINAL_FUNCTIONS, Function
 from .admin_common import actor, back_with_error, form_error, render_once
 
 
@@ -30,24 +30,6 @@ def function_choices() -> list[tuple[str, str]]:
     return [(f.value, FUNCTION_LABELS.get(f, f.value)) for f in sorted(TERMINAL_FUNCTIONS, key=lambda f: f.value)]
 
 
-FUNCTION_LABELS: dict[Function, str] = {
-    Function.RESIDENT_SEARCH: "住民検索",
-    Function.RESIDENT_VIEW: "住民票照会",
-    Function.CHANGE_ENTER: "異動入力（仮更新）",
-    Function.CHANGE_CONFIRM: "異動確定・却下",
-    Function.CERTIFICATE_ISSUE: "証明書交付",
-    Function.MY_NUMBER_SEARCH: "個人番号による検索",
-    Function.MY_NUMBER_REVEAL: "個人番号の表示",
-    Function.PROTECTION_MANAGE: "支援措置の管理",
-    Function.AUDIT_READ: "操作記録の閲覧",
-    Function.AUDIT_REVIEW: "操作記録の点検",
-    Function.STATS_VIEW: "統計",
-    Function.STAFF_MANAGE: "職員管理",
-    Function.ROLE_REQUEST: "権限変更の申請",
-    Function.ROLE_APPROVE: "権限変更の承認",
-    Function.TERMINAL_MANAGE: "端末管理",
-    Function.API_PING: "疎通確認",
-}
 
 
 def _detail_url(terminal: Terminal) -> str:

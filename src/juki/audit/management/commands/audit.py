@@ -10,9 +10,7 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-import socket
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,18 +20,12 @@ from juki.audit.checkpoints import do_write_checkpoint
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
 from juki.audit.verify import verify
+from juki.core.operator import cli_operator
 
 FUNCTION = "cli.audit"  # 機能・画面 recorded for runs of this command
 SHOWN_FAULTS = 20
 
 
-def _operator() -> dict[str, str]:
-    """Who ran the command, as far as the operating system knows (there is no staff login)."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 — no user name in this environment
-        user = ""
-    return {"os_user": user, "host": socket.gethostname()}
 
 
 class Command(BaseCommand):
@@ -76,7 +68,7 @@ class Command(BaseCommand):
             self.handle_verify(options["from_checkpoint"], options["json"], not options["no_targets"])
 
     def handle_checkpoint(self) -> None:
-        cp = do_write_checkpoint(terminal_id="cli", function=FUNCTION, detail=_operator())
+        cp = do_write_checkpoint(terminal_id="cli", function=FUNCTION, detail=cli_operator())
         self.stdout.write(
             f"チェックポイントを作成しました: #{cp.pk} 連番 {cp.seq} ハッシュ {cp.hash} 鍵 {cp.key_id}\n"
             f"Checkpoint written: #{cp.pk} seq {cp.seq} hash {cp.hash} key {cp.key_id}"
@@ -86,7 +78,7 @@ class Command(BaseCommand):
         result = verify(from_checkpoint=from_checkpoint, check_targets=check_targets)
         first = result.first
         detail = {
-            **_operator(),
+            **cli_operator(),
             "intact": result.ok,
             "from_checkpoint": from_checkpoint,
             "start_checkpoint_id": result.start_checkpoint_id,
@@ -144,7 +136,7 @@ class Command(BaseCommand):
         record(EventType.AUDIT_REVIEW_EXPORTED if csv_path else EventType.AUDIT_REVIEW_VIEWED,
                action="export" if csv_path else "view", function=FUNCTION, terminal_id="cli",
                criteria={"period_start": start.isoformat(), "period_end": end.isoformat()},
-               detail={**_operator(), "staff": len(review.staff), "flags": len(review.flags),
+               detail={**cli_operator(), "staff": len(review.staff), "flags": len(review.flags),
                        "unreviewed": unreviewed, "csv": bool(csv_path)})
         self.stdout.write(f"アクセス記録の点検 {start}〜{end} / access review {start}..{end}")
         for line in review.staff:

@@ -13,9 +13,7 @@ target).
 
 from __future__ import annotations
 
-import getpass
 import json
-import socket
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -23,6 +21,7 @@ from django.utils import timezone
 
 from juki.audit.events import EventType
 from juki.audit.log import record
+from juki.core.operator import cli_operator
 from juki.identifiers import my_number
 from juki.register.models import OutboxEvent
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
@@ -32,12 +31,6 @@ SEALED = "(暗号化済み)"
 DEFAULT_LIMIT = 50
 
 
-def _operator() -> dict[str, str]:
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 — no user name in this environment
-        user = ""
-    return {"os_user": user, "host": socket.gethostname()}
 
 
 def without_secrets(value: Any) -> Any:
@@ -95,7 +88,7 @@ class Command(BaseCommand):
         total = qs.count()
         events = list(qs.order_by("id")[:limit])
         record(EventType.CLI_COMMAND, action="outbox-list", function=FUNCTION, terminal_id="cli",
-               detail={"kind": kind or "", "unsent": unsent, "limit": limit, "shown": len(events), **_operator()})
+               detail={"kind": kind or "", "unsent": unsent, "limit": limit, "shown": len(events), **cli_operator()})
         header = f"{'ID':>8}  {'種別 kind':<16}  {'異動':>8}  {'宛名番号':<10}  {'作成日時 created':<19}  送信日時 sent"
         self.stdout.write(header)
         for ev in events:
@@ -111,7 +104,7 @@ class Command(BaseCommand):
             raise CommandError(f"送信待ち事象 {event_id} はありません / no outbox event {event_id}", returncode=2)
         record(EventType.CLI_COMMAND, action="outbox-replay", function=FUNCTION, terminal_id="cli",
                targets=[_person(ev.person_id)] if ev.person_id is not None else [],
-               detail={"event": ev.pk, "kind": ev.kind, "change": ev.change_id, **_operator()})
+               detail={"event": ev.pk, "kind": ev.kind, "change": ev.change_id, **cli_operator()})
         body = {
             "id": ev.pk, "kind": ev.kind, "kind_label": OutboxEvent.Kind(ev.kind).label, "change": ev.change_id,
             "person": _person(ev.person_id),

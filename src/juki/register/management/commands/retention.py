@@ -11,8 +11,6 @@ forward: purging before the legal period ends is refused.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import socket
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from juki.audit.events import EventType
 from juki.audit.log import record
 from juki.core import clock
+from juki.core.operator import cli_operator
 from juki.register.retention import FUNCTION, RetentionResult, do_purge_expired_records
 
 
@@ -30,13 +29,6 @@ def _date(value: str) -> dt.date:
         raise CommandError(f"日付は YYYY-MM-DD で指定してください / expected YYYY-MM-DD: {value}") from exc
 
 
-def _operator() -> dict[str, str]:
-    """Who ran the command, as far as the operating system knows (there is no staff login)."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 — no user name in this environment
-        user = ""
-    return {"os_user": user, "host": socket.gethostname()}
 
 
 def summary(result: RetentionResult) -> str:
@@ -87,8 +79,8 @@ class Command(BaseCommand):
                 "基準日に未来の日付は指定できません（保存期間の満了前に消去することになります）。"
                 " / --today may not be after today.", returncode=2,
             )
-        result = do_purge_expired_records(today=today, dry_run=options["dry_run"], operator=_operator())
+        result = do_purge_expired_records(today=today, dry_run=options["dry_run"], operator=cli_operator())
         if result.dry_run:
             record(EventType.CLI_COMMAND, action="retention-dry-run", function=FUNCTION, terminal_id="cli",
-                   detail={**result.as_detail(), **_operator()})
+                   detail={**result.as_detail(), **cli_operator()})
         self.stdout.write(summary(result))

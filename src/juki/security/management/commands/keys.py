@@ -15,8 +15,6 @@ IDs and counts only; ``status`` is recorded as a CLI command.
 
 from __future__ import annotations
 
-import getpass
-import socket
 import time
 from typing import Any
 
@@ -24,6 +22,7 @@ from django.core.management.base import CommandError
 
 from juki.audit.events import EventType
 from juki.audit.log import record
+from juki.core.operator import cli_operator
 from juki.register.my_number_keys import (
     DEFAULT_BATCH,
     PLACES,
@@ -40,12 +39,6 @@ FUNCTION = "cli.keys"
 PROGRESS_EVERY = 1.0  # seconds between progress lines
 
 
-def _operator() -> dict[str, str]:
-    try:
-        user = getpass.getuser()
-    except Exception:  # noqa: BLE001 — no user name in this environment
-        user = ""
-    return {"os_user": user, "host": socket.gethostname()}
 
 
 def progress_line(p: Progress) -> str:
@@ -96,7 +89,7 @@ class Command(SubcommandCommand):
                 self.stdout.write(progress_line(p))
 
         result = rotate_my_number_key(batch=batch, max_batches=max_batches, on_progress=on_progress,
-                                      on_start=on_start, operator=_operator(), function=FUNCTION)
+                                      on_start=on_start, operator=cli_operator(), function=FUNCTION)
         if final:
             self.stdout.write(progress_line(final[0]))
         done = "、".join(f"{PLACES[k]} {v}件" for k, v in result.done.items())
@@ -111,7 +104,7 @@ class Command(SubcommandCommand):
         c = census()
         record(EventType.CLI_COMMAND, action="keys-status", function=FUNCTION, terminal_id="cli",
                detail={"purpose": ENCRYPTION_PURPOSE, "current_key_id": c.current_kid, "total": c.total,
-                       "remaining": c.remaining, **_operator()})
+                       "remaining": c.remaining, **cli_operator()})
         self.stdout.write(f"用途 purpose: {ENCRYPTION_PURPOSE}  現在の鍵 current key: {c.current_kid}")
         self.stdout.write(f"{'鍵ID key ID':<28}  {'件数':>8}  内訳 by place")
         for kid, n in sorted(c.by_kid.items()):

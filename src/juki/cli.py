@@ -17,9 +17,9 @@ COMMANDS: dict[str, str] = {
     "staff": "職員アカウントの作成・無効化・一覧・権限申請 (create / disable / list / grant / revoke)",
     "terminal": "端末の登録・取消・一覧・ブラウザ登録コード発行 (register / revoke / list / enrol)",
     "apiclient": "外部システムの登録・取消・一覧 (API clients: create / revoke / list)",
-    "audit": "操作記録の検証・チェックポイント (audit verify / checkpoint)",
+    "audit": "操作記録の検証・チェックポイント・アーカイブ (audit verify / checkpoint / archive / verify-archive)",
     "retention": "保存期間を経過した除票の消去 (retention run [--dry-run]: purge removed records after 150 years)",
-    "outbox": "送信待ち事象の一覧・内容表示 (outbox list / replay: queued events of confirmed changes)",
+    "outbox": "送信待ち事象の一覧・内容表示・消去 (outbox list / replay / purge: queued events of confirmed changes)",
     "keys": "個人番号の暗号鍵の更新・状況 (keys rotate [--batch N] / status: re-encrypt My Numbers under a new key)",
 }
 

@@ -140,6 +140,9 @@ JUKI_KEY_DIR = Path(os.environ.get("JUKI_KEY_DIR", JUKI_HOME / "keys"))
 JUKI_MUNICIPALITY_NAME = os.environ.get("JUKI_MUNICIPALITY_NAME", "")
 # Resident search (住民検索): at most this many rows per search (「検索条件を絞り込んでください」).
 JUKI_SEARCH_LIMIT = int(os.environ.get("JUKI_SEARCH_LIMIT", 50))
+# Retention (保存期間, juki.audit.retention): audit log at least 10 years, provision records 7.
+JUKI_AUDIT_RETENTION_YEARS = int(os.environ.get("JUKI_AUDIT_RETENTION_YEARS", 10))
+JUKI_PROVISION_RETENTION_YEARS = int(os.environ.get("JUKI_PROVISION_RETENTION_YEARS", 7))
 # Purposes a My Number may be revealed for (個人番号の表示目的; 番号法9条・別表の事務).
 JUKI_MY_NUMBER_PURPOSES = [
     "住民票の写し等の交付（個人番号の記載）",

@@ -101,6 +101,7 @@ URL_FUNCTIONS: dict[str, Function | str] = {
     "api:cancel_change": API_DISPATCH,
     "audit-review": F.AUDIT_REVIEW,
     "audit-review-csv": F.AUDIT_REVIEW,
+    "audit-review-pdf": F.AUDIT_REVIEW,
     "audit-review-mark": F.AUDIT_REVIEW,
     # bulk output (大量出力)
     "exports-mine": F.EXPORT_REQUEST,
@@ -116,10 +117,12 @@ URL_FUNCTIONS: dict[str, Function | str] = {
     "disclosure-complete": F.DISCLOSURE_MANAGE,
     "disclosure-refuse": F.DISCLOSURE_MANAGE,
     "disclosure-document": F.DISCLOSURE_MANAGE,
+    "disclosure-document-pdf": F.DISCLOSURE_MANAGE,
     # register (住民記録)
     "register-search": F.RESIDENT_SEARCH,
     "register-person": F.RESIDENT_VIEW,
     "register-household": F.RESIDENT_VIEW,
+    "register-my-number-reveal": F.MY_NUMBER_REVEAL,
     "register-change-kinds": F.CHANGE_ENTER,
     "register-change-new": F.CHANGE_ENTER,
     "register-change-mine": F.CHANGE_ENTER,

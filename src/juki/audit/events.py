@@ -84,6 +84,9 @@ class EventType(IntEnum):
     AUDIT_REVIEW_MARKED = 9103
     # 92xx key management (鍵管理, juki.register.my_number_keys)
     KEYS_ROTATED = 9201
+    # 93xx retention (保存期間, juki.audit.retention)
+    AUDIT_ARCHIVED = 9301
+    PROVISION_RECORDS_PURGED = 9302
 
 
 class Outcome:
@@ -164,6 +167,8 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.AUDIT_REVIEW_EXPORTED: "アクセス記録点検報告のCSV出力",
     EventType.AUDIT_REVIEW_MARKED: "点検結果（確認済み）の記録",
     EventType.KEYS_ROTATED: "暗号鍵の更新（個人番号）",
+    EventType.AUDIT_ARCHIVED: "保存期間を経過した操作記録のアーカイブ",
+    EventType.PROVISION_RECORDS_PURGED: "保存期間を経過した提供記録の消去",
 }
 
 OUTCOME_LABELS: dict[str, str] = {Outcome.OK: "成功", Outcome.DENIED: "拒否", Outcome.ERROR: "エラー"}

@@ -19,6 +19,11 @@ streaming pass ordered by ``seq``:
 The result names the *first* broken event. It reads rows in chunks (``iterator``), so memory
 stays flat for millions of events; with ``from_checkpoint=True`` it starts at the latest
 checkpoint whose signature verifies and only re-hashes the events after it.
+
+After an archive (``juki audit archive``, :mod:`juki.audit.retention`) the earliest retained
+event's seq is above 1: verification then starts at the signed boundary checkpoint at the
+seq before it (the first retained event's ``prev_hash`` must be the checkpointed hash), which
+an ``AUDIT_ARCHIVED`` event must name. Without such a checkpoint the gap is a deletion.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from django.db import connection, transaction
 from . import triggers
 from .chain import GENESIS, HASHED_FIELDS, event_hash, utc_iso
 from .checkpoints import signature_valid
-from .events import EventType
+from .events import EventType, Outcome
 from .models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditEventTarget
 
 BATCH = 2000
@@ -340,7 +345,12 @@ def _verify(from_checkpoint: bool, check_targets: bool) -> VerificationResult:
                              checkpoint_id=cp.pk))
 
     expected, prev_hash = 1, GENESIS
-    if from_checkpoint and valid:
+    boundary = _archive_boundary(valid)
+    if boundary is not None:
+        # Events up to the boundary were archived (juki.audit.retention): start there.
+        expected, prev_hash = boundary.seq + 1, boundary.hash
+        result.start_checkpoint_id, result.start_seq = boundary.pk, boundary.seq
+    if from_checkpoint and valid and (boundary is None or valid[-1].seq > boundary.seq):
         start = valid[-1]
         result.start_checkpoint_id, result.start_seq = start.pk, start.seq
         if start.seq > 0:
@@ -363,6 +373,22 @@ def _verify(from_checkpoint: bool, check_targets: bool) -> VerificationResult:
 
     _check_tail(result, walker, valid)
     return result
+
+
+def _archive_boundary(valid: list[AuditCheckpoint]) -> AuditCheckpoint | None:
+    """When the earliest retained event's seq is above 1, the signed checkpoint at the seq
+    before it, provided an ``AUDIT_ARCHIVED`` event names that range and checkpoint. Without
+    both, verification starts at seq 1 and reports the missing events as deleted."""
+    first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
+    if first is None or first <= 1:
+        return None
+    archived = AuditEvent.objects.filter(event_type=EventType.AUDIT_ARCHIVED, outcome=Outcome.OK, seq__gt=first - 1)
+    named = {(d.get("last_seq"), d.get("checkpoint_id"))
+             for d in archived.values_list("detail", flat=True) if isinstance(d, dict)}
+    for cp in valid:
+        if cp.seq == first - 1 and (cp.seq, cp.pk) in named:
+            return cp
+    return None
 
 
 def _check_tail(result: VerificationResult, walker: _Walker, checkpoints: list[AuditCheckpoint]) -> None:

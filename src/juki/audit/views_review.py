@@ -1,8 +1,8 @@
 """Access review screens (アクセス記録の点検), mounted under /audit/review/.
 
 Only auditors hold ``AUDIT_REVIEW``. The report page, the CSV download and every mark are
-recorded in the audit log (``AUDIT_REVIEW_VIEWED``, ``AUDIT_REVIEW_EXPORTED``,
-``AUDIT_REVIEW_MARKED``) with the period; the log entries carry no resident data.
+recorded in the audit log (``AUDIT_REVIEW_VIEWED``, ``AUDIT_REVIEW_EXPORTED`` with
+``format`` csv or pdf, ``AUDIT_REVIEW_MARKED``) with the period; the log entries carry no resident data.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .events import EventType, Outcome
 from .log import client_ip, record_request
 from .review.export import review_csv
 from .review.marks import do_mark_flag_reviewed
+from .review.pdf import review_pdf
 from .review.report import Review, build_review, month_period
 from .review.rules import RULE_LABELS
 
@@ -120,6 +121,24 @@ def review_csv_download(request: HttpRequest) -> HttpResponse:
                    detail={**_summary(review), "format": "csv"})
     response = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
     name = f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@requires(Function.AUDIT_REVIEW)
+def review_pdf_download(request: HttpRequest) -> HttpResponse:
+    """点検報告書PDF (A4): the counts, the flags and the reviewers' marks, for filing."""
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return _invalid(request, form, EventType.AUDIT_REVIEW_EXPORTED)
+    period = form.cleaned_data["period"]
+    review = build_review(*period)
+    pdf = review_pdf(review)
+    record_request(request, EventType.AUDIT_REVIEW_EXPORTED, action="export", function=Function.AUDIT_REVIEW,
+                   criteria={"period_start": period[0].isoformat(), "period_end": period[1].isoformat()},
+                   detail={**_summary(review), "format": "pdf"})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

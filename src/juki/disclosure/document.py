@@ -266,9 +266,12 @@ def build_document(req: DisclosureRequest) -> DisclosureDocument:
     )
 
 
-def disclosure_document(actor: Any, request_id: int) -> DisclosureDocument:
-    """開示文書の作成: for a 開示 request in progress or completed; audited with the person as target."""
-    detail: dict[str, Any] = {"request": request_id}
+def disclosure_document(actor: Any, request_id: int, *, output: str = "html") -> DisclosureDocument:
+    """開示文書の作成: for a 開示 request in progress or completed; audited with the person as target.
+
+    ``output`` ("html" or "pdf") is recorded in the event's detail as ``format``.
+    """
+    detail: dict[str, Any] = {"request": request_id, "format": output}
     with _audited_refusal(actor, "document", detail):
         actor.require(FUNCTION)
         req = DisclosureRequest.objects.select_related("person").filter(pk=request_id).first()
@@ -284,5 +287,6 @@ def disclosure_document(actor: Any, request_id: int) -> DisclosureDocument:
         doc = build_document(req)
     record(EventType.DISCLOSURE_DOCUMENT, action="print", function=FUNCTION.value, staff_id=actor.staff_id,
            terminal_id=actor.terminal_id, ip=actor.ip, targets=[person_target(req.person_id)],
-           detail={"request": req.pk, "access_rows": len(doc.access), "staff_policy": doc.staff_policy})
+           detail={"request": req.pk, "access_rows": len(doc.access), "staff_policy": doc.staff_policy,
+                   "format": output})
     return doc

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:request_id>/complete/", views.request_complete, name="disclosure-complete"),
     path("<int:request_id>/refuse/", views.request_refuse, name="disclosure-refuse"),
     path("<int:request_id>/document/", views.request_document, name="disclosure-document"),
+    path("<int:request_id>/document.pdf", views.request_document_pdf, name="disclosure-document-pdf"),
 ]

@@ -395,7 +395,10 @@ class ChangeEntryForm(forms.Form):
         else:
             if spec.kind in (INT, LIST):
                 attrs["inputmode"] = "numeric" if spec.kind == INT or spec.item_type is int else "text"
-            f = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs), initial=_initial_text(spec))
+            # A My Number typed in is never sent back in the page (a refused form must be re-typed).
+            widget = (forms.PasswordInput(attrs={**attrs, "inputmode": "numeric"}) if spec.key == "my_number"
+                      else forms.TextInput(attrs=attrs))
+            f = forms.CharField(required=False, widget=widget, initial=_initial_text(spec))
         f.label = spec.label
         f.help_text = spec.help
         self.fields[spec.name] = f

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from .views import changes, residents, search
+from .views import changes, my_number, residents, search
 
 urlpatterns = [
     path("search/", search.search, name="register-search"),
     path("persons/<int:addressee_no>/", residents.person_detail, name="register-person"),
+    path("persons/<int:addressee_no>/my-number/", my_number.reveal, name="register-my-number-reveal"),
     path("households/<int:household_no>/", residents.household_detail, name="register-household"),
     path("changes/new/", changes.change_kinds, name="register-change-kinds"),
     path("changes/new/<str:kind>/", changes.change_new, name="register-change-new"),

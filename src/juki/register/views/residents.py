@@ -17,7 +17,7 @@ from juki.core.errors import JukiError
 from juki.security.access import requires
 from juki.security.roles import Function
 
-from ..access import access_household, access_resident
+from ..access import access_household, access_resident, my_number_purposes
 from ..forms import AsOfForm, person_item
 from ..models.person import ADDRESSEE_NO_DIGITS
 from .changes import grouped_kinds
@@ -100,6 +100,9 @@ def person_detail(request: HttpRequest, addressee_no: int) -> HttpResponse:
         "as_of_form": form,
         "as_of": view.as_of,
         "change_links": change_links,
+        # 個人番号を表示: only for the My Number officer, only when a number is held.
+        "my_number_purposes": my_number_purposes() if (
+            view.my_number_masked and has_function(request, Function.MY_NUMBER_REVEAL)) else [],
     })
 
 

@@ -6,6 +6,9 @@
 - ``juki audit checkpoint`` — sign the chain head (``AUDIT_CHECKPOINT``).
 - ``juki audit review --month YYYY-MM [--csv FILE]`` — the monthly access review
   (アクセス記録の点検, juki.audit.review): counts and flags per staff member, no resident data.
+- ``juki audit archive --before YYYY-MM-DD [--out DIR] [--dry-run]`` — archive to a file, then
+  delete, the events dated before a cut-off at least 10 years ago (juki.audit.retention).
+- ``juki audit verify-archive FILE`` — check an archive file against its manifest.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ class Command(BaseCommand):
     help = "操作記録の検証とチェックポイント作成 (verify the audit log / write a signed checkpoint)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subs = parser.add_subparsers(dest="subcommand", metavar="{verify,checkpoint,review}", required=True)
+        subs = parser.add_subparsers(dest="subcommand", metavar="{verify,checkpoint,review,archive,verify-archive}",
+                                     required=True)
         p = subs.add_parser(
             "verify", help="ハッシュチェーンを検証する (verify the hash chain)",
             description="操作記録のハッシュチェーン・チェックポイント署名・対象者索引を検証します。"
@@ -59,8 +63,29 @@ class Command(BaseCommand):
         r.add_argument("--month", required=True, help="対象月 YYYY-MM / the month to review")
         r.add_argument("--csv", metavar="FILE", help="CSVをファイルに書き出す / also write the report as CSV")
 
+        a = subs.add_parser(
+            "archive", help="保存期間を経過した操作記録をアーカイブして削除する (archive and delete old events)",
+            description="基準日より前の操作記録を、境界に署名済みチェックポイントを作成したうえでファイル（JSON Lines, "
+                        "gzip）とマニフェストに書き出し、削除します。基準日は10年以上前でなければなりません。"
+                        " / Archive (then delete) events dated before a cut-off at least 10 years ago.",
+        )
+        a.add_argument("--before", required=True, help="基準日 YYYY-MM-DD（この日より前の記録が対象） / cut-off date")
+        a.add_argument("--out", metavar="DIR", help="出力先ディレクトリ / output directory")
+        a.add_argument("--dry-run", action="store_true", dest="dry_run",
+                       help="件数を表示するだけで何も変更しない / print what would be archived, change nothing")
+        va = subs.add_parser(
+            "verify-archive", help="アーカイブファイルを検証する (check an archive file against its manifest)",
+            description="アーカイブファイルのSHA-256・件数・ハッシュチェーン・境界チェックポイントの署名を"
+                        "マニフェストと照合します。 / Check an archive file against its manifest and checkpoint.",
+        )
+        va.add_argument("file", metavar="FILE", help="アーカイブファイルまたはマニフェスト / archive or manifest file")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "review":
+        if options["subcommand"] == "archive":
+            self.handle_archive(options["before"], options.get("out"), options["dry_run"])
+        elif options["subcommand"] == "verify-archive":
+            self.handle_verify_archive(options["file"])
+        elif options["subcommand"] == "review":
             self.handle_review(options["month"], options.get("csv"))
         elif options["subcommand"] == "checkpoint":
             self.handle_checkpoint()
@@ -151,3 +176,61 @@ class Command(BaseCommand):
                           f"{len(review.flags)} flags, {unreviewed} not reviewed")
         if csv_path:
             self.stdout.write(f"CSVを書き出しました / CSV written: {csv_path}")
+
+    def handle_archive(self, before_text: str, out: str | None, dry_run: bool) -> None:
+        """``juki audit archive --before YYYY-MM-DD [--out DIR] [--dry-run]``."""
+        import datetime as dt
+
+        from juki.audit.retention import do_archive_audit_log
+        from juki.core.errors import JukiError
+
+        try:
+            before = dt.date.fromisoformat(before_text)
+        except ValueError as exc:
+            raise CommandError("基準日は YYYY-MM-DD で指定してください / --before must be YYYY-MM-DD",
+                               returncode=2) from exc
+        try:
+            result = do_archive_audit_log(before=before, out_dir=out, dry_run=dry_run, operator=cli_operator())
+        except JukiError as exc:
+            record(EventType.AUDIT_ARCHIVED, action="archive", function=FUNCTION, terminal_id="cli",
+                   outcome=Outcome.DENIED, detail={**cli_operator(), "before": before.isoformat(),
+                                                   "code": exc.code, "dry_run": dry_run})
+            raise CommandError(f"{exc.message} / archive refused ({exc.code})", returncode=2) from exc
+        if dry_run:
+            record(EventType.CLI_COMMAND, action="audit-archive-dry-run", function=FUNCTION, terminal_id="cli",
+                   detail={**cli_operator(), **result.as_detail()})
+        if not result.count:
+            self.stdout.write(f"基準日 {before} より前の操作記録はありません / no events before {before}")
+            return
+        head = "アーカイブ対象（試行・変更なし）" if dry_run else "操作記録をアーカイブして削除しました"
+        self.stdout.write(f"{head}: 連番 {result.first_seq}〜{result.last_seq} {result.count} 件")
+        if dry_run:
+            self.stdout.write(f"DRY RUN: would archive seq {result.first_seq}-{result.last_seq} ({result.count} events)")
+            return
+        self.stdout.write(
+            f"ファイル / file: {result.archive_path}\nマニフェスト / manifest: {result.manifest_path}\n"
+            f"SHA-256: {result.sha256}\n境界チェックポイント / boundary checkpoint: #{result.checkpoint_id}\n"
+            f"Archived and deleted seq {result.first_seq}-{result.last_seq} ({result.count} events)."
+        )
+
+    def handle_verify_archive(self, path: str) -> None:
+        """``juki audit verify-archive FILE``."""
+        from juki.audit.retention import verify_archive
+
+        check = verify_archive(path)
+        m = check.manifest
+        record(EventType.AUDIT_VERIFIED, action="verify-archive", function=FUNCTION, terminal_id="cli",
+               outcome=Outcome.OK if check.ok else Outcome.ERROR,
+               detail={**cli_operator(), "file": str(path), "intact": check.ok, "count": check.count,
+                       "first_seq": m.get("first_seq"), "last_seq": m.get("last_seq"),
+                       "problems": check.problems[:SHOWN_FAULTS]})
+        if check.ok:
+            self.stdout.write(
+                f"アーカイブは改ざんされていません（連番 {m.get('first_seq')}〜{m.get('last_seq')} {check.count} 件）。\n"
+                f"Archive intact: seq {m.get('first_seq')}-{m.get('last_seq')}, {check.count} events."
+            )
+            return
+        for problem in check.problems[:SHOWN_FAULTS]:
+            self.stdout.write(f"  - {problem}")
+        raise CommandError(f"アーカイブの検証に失敗しました / archive verification failed: {check.problems[0]}",
+                           returncode=1)

@@ -4,6 +4,8 @@
   id, kind, change, person (addressee number), created, sent;
 - ``juki outbox replay ID`` — print one event's payload as its consumer will receive it,
   for the consumers to come. It marks nothing sent.
+- ``juki outbox purge --before YYYY-MM-DD [--dry-run]`` — delete provision records (events
+  sent before a cut-off at least 7 years ago; juki.audit.retention), audited with counts.
 
 A My Number never appears: events carry the sealed ciphertext (``my_number_enc``), printed
 only as「(暗号化済み)」, and any other value that is a valid My Number is replaced too. Both
@@ -56,7 +58,7 @@ class Command(BaseCommand):
     help = "送信待ち事象の一覧・内容表示 (list queued outbox events / show one for replay)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subs = parser.add_subparsers(dest="subcommand", metavar="{list,replay}", required=True)
+        subs = parser.add_subparsers(dest="subcommand", metavar="{list,replay,purge}", required=True)
         p = subs.add_parser("list", help="送信待ち事象の一覧 (list queued events, oldest first)",
                             description="確定した異動が書き出した送信待ち事象を古い順に表示します。個人番号は表示しません。"
                                         " / List the events confirmed changes queued, oldest first.")
@@ -71,8 +73,18 @@ class Command(BaseCommand):
                                         "(ciphertext withheld); marks nothing sent.")
         r.add_argument("event_id", type=int, metavar="ID", help="事象の番号 / event id")
 
+        pg = subs.add_parser("purge", help="保存期間（7年）を経過した提供記録を消去する (purge old provision records)",
+                             description="基準日より前に送信した事象（提供記録）を消去します。基準日は7年以上前で"
+                                         "なければなりません。未送信の事象は消去しません。 / Delete events sent before "
+                                         "a cut-off at least 7 years ago; unsent events are kept.")
+        pg.add_argument("--before", required=True, help="基準日 YYYY-MM-DD / cut-off date")
+        pg.add_argument("--dry-run", action="store_true", dest="dry_run",
+                        help="件数を表示するだけで何も変更しない / print the count, change nothing")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["subcommand"] == "list":
+        if options["subcommand"] == "purge":
+            self.handle_purge(options["before"], options["dry_run"])
+        elif options["subcommand"] == "list":
             self.handle_list(options["kind"], options["unsent"], options["limit"])
         else:
             self.handle_replay(options["event_id"])
@@ -113,3 +125,30 @@ class Command(BaseCommand):
             "payload": without_secrets(ev.payload),
         }
         self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))
+
+    def handle_purge(self, before_text: str, dry_run: bool) -> None:
+        import datetime as dt
+
+        from juki.audit.events import Outcome
+        from juki.audit.retention import do_purge_provision_records
+        from juki.core.errors import JukiError
+
+        try:
+            before = dt.date.fromisoformat(before_text)
+        except ValueError as exc:
+            raise CommandError("基準日は YYYY-MM-DD で指定してください / --before must be YYYY-MM-DD",
+                               returncode=2) from exc
+        try:
+            result = do_purge_provision_records(before=before, dry_run=dry_run, operator=cli_operator())
+        except JukiError as exc:
+            record(EventType.PROVISION_RECORDS_PURGED, action="purge", function=FUNCTION, terminal_id="cli",
+                   outcome=Outcome.DENIED, detail={**cli_operator(), "before": before.isoformat(), "code": exc.code})
+            raise CommandError(f"{exc.message} / purge refused ({exc.code})", returncode=2) from exc
+        if dry_run:
+            record(EventType.CLI_COMMAND, action="outbox-purge-dry-run", function=FUNCTION, terminal_id="cli",
+                   detail={**cli_operator(), **result.as_detail()})
+        state = "（試行・変更なし）" if dry_run else ""
+        self.stdout.write(
+            f"提供記録の消去{state}: 基準日 {before} 消去 {result.purged} 件（未送信のため保存 {result.unsent_kept} 件）\n"
+            f"Provision records {'DRY RUN' if dry_run else 'purged'}: {result.purged} (unsent kept: {result.unsent_kept})"
+        )

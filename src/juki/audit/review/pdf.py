@@ -1,0 +1,73 @@
+"""The access review report as an A4 PDF (点検報告書), rendered with the certificate renderer.
+
+:func:`review_pdf` fills the print template ``audit/review_print.html`` (not the screen
+template: no forms, no links) and renders it with :func:`juki.certificates.render.render_pdf`
+(IPAmj明朝, see docs/decisions/0004-pdf-rendering.md). Like the CSV it holds staff IDs, counts,
+flags and the reviewers' marks; the only resident data are the addressee numbers a flag names
+(as on the screen), never names. Auditing is the caller's job (the view records
+``AUDIT_REVIEW_EXPORTED`` with ``format: pdf``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from juki.certificates.fonts import FONT_STACK
+from juki.core import clock
+from juki.security.roles import ROLE_LABELS, Role
+
+from .report import Review
+
+#: Print stylesheet: A4, the certificate font stack, fixed table layout (docs/decisions/0004).
+REVIEW_PRINT_CSS = """
+@page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm;
+        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
+html { font-family: @FONT_STACK@; font-size: 8.5pt; line-height: 1.4; color: #000; }
+body { margin: 0; }
+h1 { font-size: 15pt; text-align: center; margin: 0 0 3mm 0; font-weight: normal; letter-spacing: 0.2em; }
+h2 { font-size: 11pt; margin: 5mm 0 2mm 0; }
+h3 { font-size: 9.5pt; margin: 3mm 0 1mm 0; }
+p { margin: 1mm 0; }
+table { width: 100%; table-layout: fixed; border-collapse: collapse; margin-bottom: 2mm; }
+th, td { border: 0.5pt solid #000; padding: 0.8mm 1.2mm; vertical-align: top; overflow-wrap: anywhere; }
+th { font-weight: normal; background: #eee; text-align: center; }
+td.n { text-align: right; }
+table.head th { width: 30mm; text-align: left; }
+tr { break-inside: avoid; }
+.open { font-weight: bold; }
+.note { font-size: 7.5pt; }
+""".replace("@FONT_STACK@", FONT_STACK)
+
+
+def _roles(values: tuple[str, ...]) -> str:
+    labels = []
+    for value in values:
+        try:
+            labels.append(ROLE_LABELS[Role(value)])
+        except (KeyError, ValueError):
+            labels.append(value)
+    return "、".join(labels) or "—"
+
+
+def review_print_context(review: Review) -> dict[str, Any]:
+    """What the print template shows: the period, one row per staff member, their flags."""
+    lines = [{"line": line, "roles": _roles(line.roles),
+              "keys": "、".join(f"{label} {n}件" for _, label, n in line.search_key_rows) or "—"}
+             for line in review.staff]
+    flags = [{"flag": f, "scope": f.scope.replace("..", "〜"),
+              "name": next((s.name for s in review.staff if s.staff_id == f.staff_id), "")}
+             for f in review.flags]
+    return {"review": review, "lines": lines, "flags": flags,
+            "unreviewed": sum(1 for f in review.flags if not f.reviewed),
+            "generated_at": timezone.localtime(clock.now())}
+
+
+def review_pdf(review: Review) -> bytes:
+    """点検報告書 (PDF bytes) for ``review``."""
+    from juki.certificates.render import render_pdf
+
+    html = render_to_string("audit/review_print.html", review_print_context(review))
+    return render_pdf(html, css=REVIEW_PRINT_CSS)

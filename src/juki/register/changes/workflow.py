@@ -207,17 +207,8 @@ def _plan(handler: ChangeHandler, items: ChangeItems, ctx: ChangeContext) -> Pla
     return plan
 
 
-def _context(change_or_dates: Any, *, lock: bool) -> ChangeContext:
-    return ChangeContext(
-        effective_on=change_or_dates.effective_on, notified_on=change_or_dates.notified_on,
-        today=clock.today(), lock=lock,
-    )
-
-
-class _Dates:
-    def __init__(self, effective_on: dt.date, notified_on: dt.date | None):
-        self.effective_on = effective_on
-        self.notified_on = notified_on
+def _context(effective_on: dt.date, notified_on: dt.date | None, *, lock: bool) -> ChangeContext:
+    return ChangeContext(effective_on=effective_on, notified_on=notified_on, today=clock.today(), lock=lock)
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -239,7 +230,7 @@ def do_enter_change(
         handler = handler_for(kind)
         parsed = parse_items(handler, items)
         with transaction.atomic():
-            ctx = _context(_Dates(effective_on, None if handler.ex_officio and notified_on is None else notified_on), lock=False)
+            ctx = _context(effective_on, notified_on, lock=False)
             plan = _plan(handler, parsed, ctx)
             persons = sorted({nv.person_id for nv in plan.versions if nv.person_id is not None})
             detail["persons"] = persons
@@ -296,7 +287,7 @@ def do_confirm_change(change_id: int, *, actor: Actor, comment: str = "") -> Cha
             approver_is_not_enterer(change, actor)
             handler = handler_for(change.kind)
             items = parse_items(handler, _unseal_payload(change.payload))
-            ctx = _context(change, lock=True)
+            ctx = _context(change.effective_on, change.notified_on, lock=True)
             for pid, version in change.base_versions.items():
                 if ctx.current(int(pid)).version != version:
                     raise ValidationFailed(

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "juki.register",
     "juki.disclosure",
     "juki.exports",
+    "juki.certificates",
+    "juki.protection",
+    "juki.stats",
     "juki.web",
 ]
 

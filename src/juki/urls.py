@@ -14,5 +14,9 @@ urlpatterns = [
     path("register/", include("juki.register.urls")),
     path("disclosure/", include("juki.disclosure.urls")),
     path("exports/", include("juki.exports.urls")),
+    path("certificates/", include("juki.certificates.urls")),
+    path("protection/", include("juki.protection.urls")),
+    path("stats/", include("juki.stats.urls")),
+    path("verify/", include("juki.certificates.urls_verify")),
     path("api/v1/", api_urlpatterns()),
 ]

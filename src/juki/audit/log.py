@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
 
 from juki.core import clock
+from juki.core.errors import JukiError
 from juki.identifiers import my_number
 
 from .chain import event_hash, json_normal, text_normal, utc_iso
@@ -119,6 +121,32 @@ def record(
         head.hash = digest
         head.save(update_fields=["seq", "hash"])
     return event
+
+
+@contextmanager
+def refusals_audited(
+    event_type: EventType,
+    *,
+    action: str,
+    function: str,
+    staff_id: str,
+    terminal_id: str = "",
+    ip: str = "",
+    targets: Iterable[str | int] = (),
+    detail: dict[str, Any] | None = None,
+) -> Iterator[None]:
+    """Run the body; if it refuses (raises a :class:`JukiError`), record the refusal, then re-raise.
+
+    Use it *outside* ``transaction.atomic()``: the refused write rolls back and leaves no trace
+    but this event, whose detail always carries the error's stable ``code`` and ``field``.
+    """
+    try:
+        yield
+    except JukiError as exc:
+        record(event_type, action=action, function=str(function), outcome=Outcome.DENIED, staff_id=staff_id,
+               terminal_id=terminal_id, ip=ip, targets=targets,
+               detail={**(detail or {}), "code": exc.code, "field": exc.field or ""})
+        raise
 
 
 def record_request(request: Any, event_type: EventType, **kw: Any) -> AuditEvent:

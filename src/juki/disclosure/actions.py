@@ -9,15 +9,13 @@ is audited as ``DISCLOSURE_ACTION_REFUSED`` after the transaction rolled back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
 
-from juki.audit.events import EventType, Outcome
+from juki.audit.events import EventType
 from juki.audit.log import person_target as audit_person_target
-from juki.audit.log import record
+from juki.audit.log import record, refusals_audited
 from juki.core import clock
 from juki.core.errors import JukiError, ValidationFailed
 from juki.register.models import Change, ChangeState, Person
@@ -48,18 +46,14 @@ def request_not_found(request_id: Any) -> JukiError:
     return JukiError(code="DISCLOSURE_NOT_FOUND", message=f"開示請求等 {request_id} が見つかりません。", status=404)
 
 
-@contextmanager
-def _audited_refusal(actor: Any, action: str, detail: dict[str, Any]) -> Iterator[None]:
-    """Run the body; a refusal is audited after the rolled-back transaction, then re-raised."""
-    try:
-        yield
-    except JukiError as exc:
-        targets = [person_target(detail["person"])] if detail.get("person") is not None else []
-        record(EventType.DISCLOSURE_ACTION_REFUSED, action=action, function=FUNCTION.value, outcome=Outcome.DENIED,
-               staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip, targets=targets,
-               detail={**{k: v for k, v in detail.items() if k != "person"}, "code": exc.code,
-                       "field": exc.field or ""})
-        raise
+def _audited_refusal(actor: Any, action: str, detail: dict[str, Any]) -> Any:
+    """A refusal is audited after the rolled-back transaction, then re-raised."""
+    return refusals_audited(
+        EventType.DISCLOSURE_ACTION_REFUSED, action=action, function=FUNCTION.value, staff_id=actor.staff_id,
+        terminal_id=actor.terminal_id, ip=actor.ip,
+        targets=[detail["person"]] if detail.get("person") is not None else [],
+        detail={k: v for k, v in detail.items() if k != "person"},
+    )
 
 
 def _parse_person(addressee_no: int | str) -> int:

@@ -29,8 +29,6 @@ import io
 import math
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +36,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from juki.audit.events import EventType, Outcome
-from juki.audit.log import record
+from juki.audit.events import EventType
+from juki.audit.log import record, refusals_audited
 from juki.core import clock
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number
@@ -87,15 +85,9 @@ def _refuse(code: str, message: str, status: int = 409) -> JukiError:
     return JukiError(code=code, message=message, status=status)
 
 
-@contextmanager
-def _audited_refusal(actor: Actor, action: str, function: Function, detail: dict[str, Any]) -> Iterator[None]:
-    try:
-        yield
-    except JukiError as exc:
-        record(EventType.EXPORT_REFUSED, action=action, function=function.value, outcome=Outcome.DENIED,
-               staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip,
-               detail={**detail, "code": exc.code})
-        raise
+def _audited_refusal(actor: Actor, action: str, function: Function, detail: dict[str, Any]) -> Any:
+    return refusals_audited(EventType.EXPORT_REFUSED, action=action, function=function.value,
+                            staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip, detail=detail)
 
 
 def _audit(actor: Actor, event: EventType, action: str, function: Function, req: ExportRequest, *,

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import transaction
 from pydantic import ValidationError
 
-from juki.audit.events import EventType, Outcome
-from juki.audit.log import client_ip, record
+from juki.audit.events import EventType
+from juki.audit.log import client_ip, record, refusals_audited
 from juki.core import clock
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number as my_number_id
@@ -93,19 +92,13 @@ class ApiActor(Actor):
             raise PermissionDenied()
 
 
-@contextmanager
-def _audited_refusal(actor: Actor, function: Function, action: str, detail: dict[str, Any]) -> Iterator[None]:
-    """Run the body; if it refuses, audit the refusal (outside the rolled-back transaction)."""
-    try:
-        yield
-    except JukiError as exc:
-        record(
-            EventType.CHANGE_REFUSED, action=action, function=function.value, outcome=Outcome.DENIED,
-            staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip,
-            targets=[str(p) for p in detail.get("persons", [])],
-            detail={**{k: v for k, v in detail.items() if k != "persons"}, "code": exc.code, "field": exc.field or ""},
-        )
-        raise
+def _audited_refusal(actor: Actor, function: Function, action: str, detail: dict[str, Any]) -> Any:
+    """Audit a refused change (outside the rolled-back transaction); persons become targets."""
+    return refusals_audited(
+        EventType.CHANGE_REFUSED, action=action, function=function.value, staff_id=actor.staff_id,
+        terminal_id=actor.terminal_id, ip=actor.ip, targets=[str(p) for p in detail.get("persons", [])],
+        detail={k: v for k, v in detail.items() if k != "persons"},
+    )
 
 
 # --- items -------------------------------------------------------------------------------

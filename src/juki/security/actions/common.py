@@ -15,7 +15,7 @@ from typing import Any
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import client_ip, record
-from juki.core.errors import JukiError
+from juki.audit.log import refusals_audited as audit_refusals
 
 from ..models import Staff
 from ..roles import Function
@@ -105,13 +105,7 @@ def audit(actor: Actor, event_type: EventType, *, action: str, function: Functio
 @contextmanager
 def refusals_audited(actor: Actor, event_type: EventType, *, action: str, function: Function,
                      detail: dict[str, Any] | None = None) -> Iterator[None]:
-    """Audit a refusal *after* the action's transaction rolled back, then re-raise it.
-
-    Use it outside ``transaction.atomic()``: the refused change leaves no trace but this event.
-    """
-    try:
+    """:func:`juki.audit.log.refusals_audited` for an administration actor (staff or CLI operator)."""
+    with audit_refusals(event_type, action=action, function=function, staff_id=actor.audit_id,
+                        terminal_id=actor.terminal_id, ip=actor.ip, detail=detail):
         yield
-    except JukiError as exc:
-        audit(actor, event_type, action=action, function=function, outcome=Outcome.DENIED,
-              detail={**(detail or {}), "code": exc.code})
-        raise

@@ -1,0 +1,5 @@
+"""Screens of the stats app. Each view declares its function (juki.security.access.requires)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

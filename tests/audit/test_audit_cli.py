@@ -142,8 +142,28 @@ def test_verify_still_reports_when_the_damage_stops_it_recording_its_own_run(log
     assert "could not record" in err
 
 
-def test_verify_warns_when_the_append_only_triggers_are_gone(log, drop_triggers, capsys):
+def test_verify_exits_3_when_the_chain_is_intact_but_the_append_only_triggers_are_gone(log, drop_triggers, capsys):
+    """An intact chain without its guard is its own outcome (exit 3), distinct from tampering
+    (1) and from a guarded intact log (0), so an auditor's script cannot miss it (HI D2.10)."""
     drop_triggers()
     code, out, err = run(capsys, "verify")
-    assert code == 0 and "intact" in out  # the rows themselves are untouched
+    assert code == 3 and "intact" in out  # the rows themselves are untouched
     assert "追記専用トリガーがありません" in err and "audit_auditevent" in err
+    assert "unprotected" in err
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.event_type == EventType.AUDIT_VERIFIED and event.detail["intact"] is True
+    assert event.detail["exit_code"] == 3
+
+
+def test_tampering_without_triggers_still_exits_1(log, drop_triggers, capsys):
+    drop_triggers()
+    AuditEvent.objects.filter(seq=4).update(staff_id="clerk99")
+    code, _, _ = run(capsys, "verify")
+    assert code == 1
+
+
+def test_verify_help_lists_the_exit_codes(capsys):
+    code, out, _ = run(capsys, "verify", "--help")
+    assert code == 0
+    flat = "".join(out.split())  # argparse wraps the epilog
+    assert "3=記録は改ざんされていないが追記専用トリガーがない" in flat and "3intactbut" in flat

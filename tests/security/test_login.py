@@ -119,8 +119,39 @@ def test_unknown_id_gets_exactly_the_same_response_as_a_wrong_password(client, t
     assert without_csrf(unknown) == without_csrf(wrong_password)
     first, second = events(EventType.LOGIN_FAILED)
     assert (first.detail["reason"], second.detail["reason"]) == ("wrong_password", "unknown_id")
-    assert second.staff_id == "" and second.detail["attempted_id"] == "clerk01"
+    assert second.staff_id == "" and "attempted_id" not in second.detail
+    assert second.detail["attempted_id_hash"] == auth.attempted_id_hash("clerk01")
     assert second.outcome == Outcome.DENIED
+
+
+def test_a_password_typed_into_the_id_field_is_logged_only_as_a_keyed_hash_and_length(
+    client, terminal, enrolled_clerk, settings
+):
+    """Session 1 review: an unknown ID may be a password typed in the wrong field, so the audit
+    log keeps its keyed hash (juki.security.keys.keyed_hash) and length, never the text. The
+    per-IP throttle still counts these attempts."""
+    settings.JUKI_LOGIN_IP_LIMIT = 2
+    at_terminal(client, terminal)
+    typed = "Sakura-2024-secret"
+    post_login(client, typed, "", REMOTE_ADDR="192.0.2.9")
+    post_login(client, typed, "", REMOTE_ADDR="192.0.2.9")
+    throttled = post_login(client, typed, "", REMOTE_ADDR="192.0.2.9")
+    assert throttled.status_code == 429 and error_code(throttled) == "LOGIN_THROTTLED"
+
+    failed = events(EventType.LOGIN_FAILED)
+    assert [e.detail["reason"] for e in failed] == ["unknown_id", "unknown_id", "ip_throttled"]
+    for event in failed:
+        assert event.detail["attempted_id_hash"] == auth.attempted_id_hash(typed)
+        assert event.detail["attempted_id_length"] == len(typed)
+        assert "attempted_id" not in event.detail
+    assert typed not in repr(list(AuditEvent.objects.values()))
+
+
+def test_a_known_id_refused_before_the_password_is_checked_is_kept_in_clear(client, enrolled_clerk):
+    """A typed ID that names an account says whose account was tried; it is no secret."""
+    post_login(client, "clerk01", PASSWORD)  # no terminal cookie
+    (event,) = events(EventType.TERMINAL_REFUSED)
+    assert event.detail["attempted_id"] == "clerk01" and "attempted_id_hash" not in event.detail
 
 
 @pytest.mark.parametrize("reason", ["account_disabled", "account_locked", "terminal_not_assigned"])
@@ -236,6 +267,9 @@ def test_lockout_ends_after_the_lock_period(client, terminal, enrolled_clerk, se
     settings.JUKI_LOGIN_MAX_FAILURES = 2
     settings.JUKI_LOGIN_LOCK_SECONDS = 900
     at_terminal(client, terminal)
+    # Freeze the clock so a slow machine cannot stretch the gap between locking and retrying.
+    base = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: base)
     post_login(client, "clerk01", "bad-1")
     post_login(client, "clerk01", "bad-2")
     move_clock(monkeypatch, 899)

@@ -68,6 +68,7 @@ URL_FUNCTIONS: dict[str, Function | str] = {
     "admin-staff": F.STAFF_MANAGE,
     "admin-staff-create": F.STAFF_MANAGE,
     "admin-staff-detail": F.STAFF_MANAGE,
+    "admin-staff-own-record": F.STAFF_MANAGE,
     "admin-staff-disable": F.STAFF_MANAGE,
     "admin-staff-enable": F.STAFF_MANAGE,
     "admin-staff-terminals": F.STAFF_MANAGE,
@@ -132,6 +133,28 @@ URL_FUNCTIONS: dict[str, Function | str] = {
     "register-change-detail": F.CHANGE_CONFIRM,
     "register-change-confirm": F.CHANGE_CONFIRM,
     "register-change-reject": F.CHANGE_CONFIRM,
+    # certificates (証明書交付)
+    "certificates-index": F.CERTIFICATE_ISSUE,
+    "certificates-new": F.CERTIFICATE_ISSUE,
+    "certificates-detail": F.CERTIFICATE_ISSUE,
+    "certificates-download": F.CERTIFICATE_ISSUE,
+    "certificates-reprint": F.CERTIFICATE_ISSUE,
+    "certificates-void": F.CERTIFICATE_ISSUE,
+    "certificates-ledger": F.CERTIFICATE_ISSUE,
+    "certificates-ledger-csv": F.CERTIFICATE_ISSUE,
+    "certificates-ledger-pdf": F.CERTIFICATE_ISSUE,
+    # certificate verification (照合, public)
+    "verify-form": F.PUBLIC,
+    "verify-certificate": F.PUBLIC,
+    # protection measures (支援措置)
+    "protection-list": F.PROTECTION_MANAGE,
+    "protection-new": F.PROTECTION_MANAGE,
+    "protection-detail": F.PROTECTION_MANAGE,
+    "protection-confirm": F.PROTECTION_MANAGE,
+    "protection-renew": F.PROTECTION_MANAGE,
+    "protection-end": F.PROTECTION_MANAGE,
+    "protection-attempts": F.PROTECTION_MANAGE,
+    "protection-attempt-acknowledge": F.PROTECTION_MANAGE,
 }
 
 # (method, path) → function of each django-ninja operation.

@@ -38,6 +38,7 @@ class EventType(IntEnum):
     STAFF_TERMINALS_CHANGED = 2011
     ADMIN_BOOTSTRAPPED = 2012
     ROLE_CHANGE_CANCELLED = 2013
+    STAFF_OWN_RECORD_CHANGED = 2014
     TERMINAL_REGISTERED = 2101
     TERMINAL_REVOKED = 2102
     TERMINAL_ENROLLED = 2103
@@ -71,6 +72,34 @@ class EventType(IntEnum):
     DISCLOSURE_REFUSED = 5004
     DISCLOSURE_DOCUMENT = 5005
     DISCLOSURE_ACTION_REFUSED = 5006
+    # 61xx protection measures (支援措置, juki.protection; 事務処理要領 第5-10)
+    PROTECTION_MEASURE_REGISTERED = 6101
+    PROTECTION_MEASURE_CONFIRMED = 6102
+    PROTECTION_MEASURE_RENEWAL_REGISTERED = 6103
+    PROTECTION_MEASURE_ENDED = 6104
+    PROTECTION_MEASURE_VIEWED = 6105
+    PROTECTION_ISSUANCE_REFUSED = 6110
+    PROTECTION_ISSUANCE_WARNED = 6111
+    PROTECTION_ATTEMPT_ACKNOWLEDGED = 6112
+    PROTECTION_ACTION_REFUSED = 6129
+    # 60xx certificates at the counter (証明書交付, juki.certificates.actions)
+    CERTIFICATE_ISSUED = 6001
+    CERTIFICATE_REPRINTED = 6002
+    CERTIFICATE_VOIDED = 6003
+    CERTIFICATE_REFUSED = 6004
+    CERTIFICATE_DOWNLOADED = 6005
+    CERTIFICATE_LEDGER_VIEWED = 6006
+    CERTIFICATE_LEDGER_EXPORTED = 6007
+    # 602x public verification of certificates (証明書の真正性確認, juki.certificates.views_verify)
+    CERTIFICATE_VERIFY_LOOKUP = 6020
+    CERTIFICATE_VERIFY_UPLOAD = 6021
+    CERTIFICATE_VERIFY_RATE_LIMITED = 6022
+    # 70xx statistics and operational lists (統計・業務リスト, juki.stats)
+    STATS_POPULATION_VIEWED = 7001
+    STATS_MOVEMENTS_VIEWED = 7002
+    STATS_EXPORTED = 7003
+    STATS_REPORT_PRINTED = 7004
+    STATS_LISTS_VIEWED = 7005
     # 9xxx system operations
     AUDIT_CHECKPOINT = 9001
     AUDIT_VERIFIED = 9002
@@ -87,6 +116,8 @@ class EventType(IntEnum):
     # 93xx retention (保存期間, juki.audit.retention)
     AUDIT_ARCHIVED = 9301
     PROVISION_RECORDS_PURGED = 9302
+    # 94xx performance (性能測定, juki.bench)
+    BENCH_RUN = 9401
 
 
 class Outcome:
@@ -127,6 +158,7 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.STAFF_TERMINALS_CHANGED: "職員の利用端末の変更",
     EventType.ADMIN_BOOTSTRAPPED: "初期管理者の作成",
     EventType.ROLE_CHANGE_CANCELLED: "権限変更の取下げ",
+    EventType.STAFF_OWN_RECORD_CHANGED: "職員の自身の宛名番号の設定",
     EventType.TERMINAL_REGISTERED: "端末の登録",
     EventType.TERMINAL_REVOKED: "端末の取消",
     EventType.TERMINAL_ENROLLED: "端末のブラウザ登録",
@@ -157,9 +189,29 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.DISCLOSURE_REFUSED: "開示請求等の不開示・不承認",
     EventType.DISCLOSURE_DOCUMENT: "開示文書の作成",
     EventType.DISCLOSURE_ACTION_REFUSED: "開示請求等の処理の拒否",
+    EventType.PROTECTION_MEASURE_REGISTERED: "支援措置の申出の登録",
+    EventType.PROTECTION_MEASURE_CONFIRMED: "支援措置の確認（支援開始）",
+    EventType.PROTECTION_MEASURE_RENEWAL_REGISTERED: "支援措置の延長の申出の登録",
+    EventType.PROTECTION_MEASURE_ENDED: "支援措置の終了",
+    EventType.PROTECTION_MEASURE_VIEWED: "支援措置の詳細表示",
+    EventType.PROTECTION_ISSUANCE_REFUSED: "支援措置による交付の拒否",
+    EventType.PROTECTION_ISSUANCE_WARNED: "支援対象者に係る交付請求の受付（警告）",
+    EventType.PROTECTION_ATTEMPT_ACKNOWLEDGED: "支援対象者に係る交付請求の確認",
+    EventType.PROTECTION_ACTION_REFUSED: "支援措置の処理の拒否",
+    EventType.CERTIFICATE_ISSUED: "証明書の交付",
+    EventType.CERTIFICATE_REPRINTED: "証明書の再交付",
+    EventType.CERTIFICATE_VOIDED: "証明書の無効化",
+    EventType.CERTIFICATE_REFUSED: "証明書交付の拒否",
+    EventType.CERTIFICATE_DOWNLOADED: "証明書PDFのダウンロード",
+    EventType.CERTIFICATE_LEDGER_VIEWED: "交付簿の表示",
+    EventType.CERTIFICATE_LEDGER_EXPORTED: "交付簿の出力（CSV・PDF）",
+    EventType.CERTIFICATE_VERIFY_LOOKUP: "証明書の照合番号による確認（公開）",
+    EventType.CERTIFICATE_VERIFY_UPLOAD: "証明書PDFの照合（公開）",
+    EventType.CERTIFICATE_VERIFY_RATE_LIMITED: "証明書確認の回数制限による拒否",
     EventType.AUDIT_CHECKPOINT: "操作記録チェックポイント作成",
     EventType.AUDIT_VERIFIED: "操作記録の検証",
     EventType.DEMO_LOADED: "デモデータの作成",
+    EventType.BENCH_RUN: "性能測定の実行",
     EventType.CLI_COMMAND: "運用コマンドの実行",
     EventType.AUDIT_LOG_SEARCHED: "操作記録の検索",
     EventType.AUDIT_EVENT_VIEWED: "操作記録の詳細表示",
@@ -169,6 +221,11 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.KEYS_ROTATED: "暗号鍵の更新（個人番号）",
     EventType.AUDIT_ARCHIVED: "保存期間を経過した操作記録のアーカイブ",
     EventType.PROVISION_RECORDS_PURGED: "保存期間を経過した提供記録の消去",
+    EventType.STATS_POPULATION_VIEWED: "人口統計の表示",
+    EventType.STATS_MOVEMENTS_VIEWED: "人口動態統計の表示",
+    EventType.STATS_EXPORTED: "統計表の出力（CSV・Excel）",
+    EventType.STATS_REPORT_PRINTED: "統計報告書（PDF）の作成",
+    EventType.STATS_LISTS_VIEWED: "業務リスト（件数）の表示",
 }
 
 OUTCOME_LABELS: dict[str, str] = {Outcome.OK: "成功", Outcome.DENIED: "拒否", Outcome.ERROR: "エラー"}

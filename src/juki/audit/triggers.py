@@ -11,7 +11,7 @@ updates it.
 Installed by migration ``audit.0002_append_only_triggers``. On SQLite a migration that
 rebuilds one of these tables (Django's "remake table" for most ALTERs) drops its triggers;
 such a migration must call :func:`install` again — ``tests/audit`` checks the triggers exist
-after all migrations, and ``juki audit verify`` warns when one is missing.
+after all migrations, and ``juki audit verify`` exits with code 3 when one is missing.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from juki.core import clock
 from juki.core.errors import JukiError
 from juki.register.changes.workflow import Actor
 from juki.security.access import requires
-from juki.security.roles import ROLE_LABELS, Function
+from juki.security.roles import Function
 
 from .events import EventType, Outcome
 from .log import client_ip, record_request
@@ -102,7 +102,6 @@ def review_report(request: HttpRequest) -> HttpResponse:
         "review": review,
         "period_query": _period_query(period),
         "rule_labels": RULE_LABELS,
-        "role_labels": {str(k): v for k, v in ROLE_LABELS.items()},
     }
     return render(request, "audit/review_report.html", context)
 

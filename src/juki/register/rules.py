@@ -20,3 +20,32 @@ def add_years(day: dt.date, years: int) -> dt.date:
 def retention_until(removed_on: dt.date) -> dt.date:
     """保存期限 of a removed record: removal date + 150 years (住基法施行令34条)."""
     return add_years(removed_on, RETENTION_YEARS)
+
+
+#: Record items printed on certificates (氏名・住所・本籍 …): an unprintable character is refused
+#: when entered, never printed as a box (issue #4 §5).
+PRINTED_ITEMS: dict[str, str] = {
+    "family_name": "氏", "given_name": "名", "alias_name": "通称", "concurrent_name": "併記名",
+    "former_surname": "旧氏", "alphabet_name": "アルファベット氏名", "banchi": "番地", "katagaki": "方書",
+    "domicile": "本籍", "domicile_head": "筆頭者", "nationality": "国籍・地域",
+    "previous_address": "前住所", "previous_householder": "前住所の世帯主",
+    "pre_move_in_address": "転入前住所", "pre_move_in_householder": "転入前住所の世帯主",
+    "planned_move_out_address": "転出予定先住所", "planned_move_out_householder": "転出予定先の世帯主",
+    "confirmed_move_out_address": "転出確定住所",
+}
+
+
+def unprintable_items(fields: dict[str, object]) -> list[tuple[str, list[str]]]:
+    """(item, unprintable units) for each printed item of a record whose text the certificate
+    font (IPAmj明朝, with its registered IVS) cannot print exactly
+    (:func:`juki.certificates.fonts.unprintable_chars`)."""
+    from juki.certificates.fonts import unprintable_chars
+
+    out = []
+    for name in PRINTED_ITEMS:
+        value = fields.get(name)
+        if isinstance(value, str) and value:
+            bad = unprintable_chars(value)
+            if bad:
+                out.append((name, bad))
+    return out

@@ -6,7 +6,9 @@ The login sequence (docs/security-authentication.md draws it):
    of a registered, active terminal (登録端末) *and* the staff member is assigned to it. The
    refusal is the same code and message whatever the real reason (unknown ID, wrong password,
    disabled or locked account, unassigned terminal) — no "user exists" oracle — while the
-   audit event records the real reason. Per-account lockout after
+   audit event records the real reason. A typed ID that names no account is logged only as a
+   keyed hash and its length (:func:`attempted_id_hash`): it may be a password typed into the
+   ID field. Per-account lockout after
    ``JUKI_LOGIN_MAX_FAILURES`` consecutive failures for ``JUKI_LOGIN_LOCK_SECONDS``; per-IP
    throttle over the failed-login events of the last ``JUKI_LOGIN_IP_WINDOW_SECONDS``.
    Success leaves a *pending* login in the session (staff, terminal, time; 5 minutes), not a
@@ -289,6 +291,29 @@ def pending_totp_secret(request: Any, staff: Staff) -> str | None:
 
 # --- audit helpers ---------------------------------------------------------------------------
 
+#: Key purpose of the keyed hash that stands in for a typed staff ID matching no account.
+LOGIN_ID_KEY_PURPOSE = "login-id"
+
+
+def attempted_id_hash(typed: str) -> str:
+    """The keyed hash (HMAC-SHA256, ``kid:hex``) logged for a typed ID that matches no account.
+
+    An auditor with the key can test a guess ("was ``yamada.t`` typed?"), nobody can read the
+    typed text back — which may be a password typed into the ID field.
+    """
+    return keys.keyed_hash(typed, purpose=LOGIN_ID_KEY_PURPOSE)
+
+
+def _attempted_id(typed: str) -> dict[str, Any]:
+    """What the audit log keeps of a typed staff ID: in clear when it names an account (it
+    says whose account was tried), otherwise only its keyed hash and its length."""
+    if not typed:
+        return {}
+    if Staff.objects.filter(staff_id=typed).exists():
+        return {"attempted_id": typed}
+    return {"attempted_id_hash": attempted_id_hash(typed), "attempted_id_length": len(typed)}
+
+
 def _deny(request: Any, event_type: EventType, *, action: str, reason: str, function: str = Function.PUBLIC.value,
           staff_id: str = "", **detail: Any) -> None:
     record_request(request, event_type, action=action, function=function, outcome=Outcome.DENIED,
@@ -327,18 +352,18 @@ def _register_failure(request: Any, staff_pk: int) -> bool:
 def do_begin_login(request: Any, staff_id: str, password: str, *, next_url: str = "/") -> PendingLogin:
     """Step 1: check the terminal and the password; leave a pending login in the session."""
     staff_id = (staff_id or "").strip()
-    attempted = staff_id[:32]
     ip = client_ip(request)
     clear_pending(request)
 
     if ip_throttled(ip):
-        _deny(request, EventType.LOGIN_FAILED, action=ACTION_THROTTLED, reason="ip_throttled", attempted_id=attempted)
+        _deny(request, EventType.LOGIN_FAILED, action=ACTION_THROTTLED, reason="ip_throttled",
+              **_attempted_id(staff_id))
         raise login_throttled()
 
     terminal: Terminal | None = getattr(request, "terminal", None)
     if terminal is None:
         _deny(request, EventType.TERMINAL_REFUSED, action=ACTION_LOGIN, reason=terminal_cookie_problem(request),
-              attempted_id=attempted)
+              **_attempted_id(staff_id))
         raise terminal_not_registered()
 
     staff = Staff.objects.filter(staff_id=staff_id).first() if staff_id else None
@@ -363,7 +388,7 @@ def do_begin_login(request: Any, staff_id: str, password: str, *, next_url: str 
             _register_failure(request, staff.pk)
         _deny(request, EventType.LOGIN_FAILED, action=ACTION_LOGIN, reason=reason,
               staff_id=staff.staff_id if staff is not None else "",
-              **({"attempted_id": attempted} if staff is None else {}))
+              **(_attempted_id(staff_id) if staff is None else {}))
         raise login_failed()
 
     assert staff is not None

@@ -57,6 +57,7 @@ class Function(StrEnum):
     AUDIT_READ = "audit.read"  # 操作記録の閲覧
     AUDIT_REVIEW = "audit.review"  # 操作記録の点検
     STATS_VIEW = "stats.view"  # 統計
+    STATS_LISTS = "stats.lists"  # 業務リスト（件数）
     STAFF_MANAGE = "staff.manage"  # 職員管理
     ROLE_REQUEST = "role.request"  # 権限変更の申請
     ROLE_APPROVE = "role.approve"  # 権限変更の承認
@@ -84,6 +85,7 @@ FUNCTION_LABELS: dict[str, str] = {
     Function.AUDIT_READ: "操作記録の閲覧",
     Function.AUDIT_REVIEW: "操作記録の点検",
     Function.STATS_VIEW: "統計",
+    Function.STATS_LISTS: "業務リスト（件数）",
     Function.STAFF_MANAGE: "職員管理",
     Function.ROLE_REQUEST: "権限変更の申請",
     Function.ROLE_APPROVE: "権限変更の承認",
@@ -101,6 +103,7 @@ ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
     Role.CLERK: frozenset({
         Function.RESIDENT_SEARCH, Function.RESIDENT_VIEW, Function.CHANGE_ENTER,
         Function.CERTIFICATE_ISSUE, Function.EXPORT_REQUEST, Function.DISCLOSURE_MANAGE,
+        Function.STATS_LISTS,
     }),
     Role.APPROVER: frozenset({Function.RESIDENT_SEARCH, Function.RESIDENT_VIEW, Function.CHANGE_CONFIRM}),
     Role.MY_NUMBER_OFFICER: frozenset({Function.MY_NUMBER_SEARCH, Function.MY_NUMBER_REVEAL}),
@@ -112,8 +115,9 @@ ROLE_FUNCTIONS: dict[Role, frozenset[Function]] = {
     Role.SYSADMIN: frozenset({
         Function.STAFF_MANAGE, Function.ROLE_REQUEST, Function.ROLE_APPROVE, Function.TERMINAL_MANAGE,
     }),
-    # 管理責任者: approves bulk output of personal data before it runs (Hiroshima digest D2.14).
-    Role.MANAGER: frozenset({Function.EXPORT_APPROVE}),
+    # 管理責任者: approves bulk output of personal data before it runs (Hiroshima digest D2.14),
+    # and sees the counts of the operational lists (業務リスト) whose exports it approves.
+    Role.MANAGER: frozenset({Function.EXPORT_APPROVE, Function.STATS_LISTS}),
 }
 
 # Functions an API client (other system) may be granted.

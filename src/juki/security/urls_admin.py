@@ -11,6 +11,7 @@ urlpatterns = [
     path("staff/<str:staff_id>/disable/", admin_staff.staff_disable, name="admin-staff-disable"),
     path("staff/<str:staff_id>/enable/", admin_staff.staff_enable, name="admin-staff-enable"),
     path("staff/<str:staff_id>/terminals/", admin_staff.staff_terminals, name="admin-staff-terminals"),
+    path("staff/<str:staff_id>/own-record/", admin_staff.staff_own_record, name="admin-staff-own-record"),
     path("staff/<str:staff_id>/reset/", admin_staff.staff_reset, name="admin-staff-reset"),
     path("staff/<str:staff_id>/role-request/", admin_staff.staff_role_request, name="admin-staff-role-request"),
     path("role-requests/", admin_roles.role_request_list, name="admin-role-requests"),

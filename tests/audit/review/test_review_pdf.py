@@ -95,3 +95,31 @@ def test_personas_without_audit_review_get_403_and_no_export_is_logged(
 def test_report_page_links_to_the_pdf(db: None, auditor: Any, as_staff: Any) -> None:
     body = as_staff(auditor).get("/audit/review/", {"month": "2026-10"}).content.decode()
     assert "/audit/review/pdf/?date_from=2026-10-01&amp;date_to=2026-10-31" in body
+
+
+def test_the_screen_and_the_print_template_share_the_staff_table_and_flag_texts(
+        scenario: Scenario, auditor: Any, as_staff: Any) -> None:
+    """Both templates include the same partials (audit/_review_staff_table.html,
+    _review_flag.html, _review_mark.html), so the rows and the flag texts cannot drift apart."""
+    from django.template.loader import render_to_string
+
+    from juki.audit.review.pdf import review_print_context
+
+    flag = next(f for f in build_review(*MONTH).flags if f.rule == RULE_OFF_HOURS)
+    do_mark_flag_reviewed(*MONTH, flag.key, "夜間の転入対応。", acting_staff=Actor(auditor, "T-COUNTER-01"))
+    review = build_review(*MONTH)
+    printed = render_to_string("audit/review_print.html", review_print_context(review))
+    screen = as_staff(auditor).get("/audit/review/", {"month": "2026-10"}).content.decode()
+
+    def rows(html: str) -> list[str]:
+        table = re.search(r"<table class=\"(?:staff|review-summary)\">.*?</table>", html, re.S)
+        assert table is not None
+        return [re.sub(r"<[^>]+>|\s+", "", r) for r in re.findall(r"<tr>.*?</tr>", table.group(0), re.S)]
+
+    assert rows(screen) == rows(printed) and len(rows(screen)) == 1 + len(review.staff)
+    assert "窓口" in rows(printed)[1]  # roles in Japanese on both
+    for f in review.flags:
+        text = render_to_string("audit/_review_flag.html", {"flag": f}).strip()
+        assert text in screen and text in printed
+    mark = render_to_string("audit/_review_mark.html", {"flag": review.flag(flag.key)}).strip()
+    assert mark in screen and mark in printed

@@ -127,8 +127,8 @@ def test_same_surname_matches_variant_kanji(scenario: Scenario, make_staff: Any,
     assert _rules(review, "takahashi01") == [RULE_NO_CHANGE_VIEW, RULE_SAME_SURNAME]
 
 
-def test_protected_record_rule_is_a_hook_until_protection_measures_exist(scenario: Scenario) -> None:
-    """Issue #4 brings 支援措置; until then the rule returns nothing (documented)."""
+def test_no_protected_record_flag_when_no_protection_measure_is_in_force(scenario: Scenario) -> None:
+    """The seeded month has no 支援措置, so the rule raises nothing (flags are in tests/protection)."""
     from juki.audit.review.rules import RuleContext
 
     review = build_review(*MONTH)

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from juki.certificates.fonts import FONT_STACK
 from juki.core import clock
-from juki.security.roles import ROLE_LABELS, Role
 
 from .report import Review
 
@@ -42,25 +41,13 @@ tr { break-inside: avoid; }
 """.replace("@FONT_STACK@", FONT_STACK)
 
 
-def _roles(values: tuple[str, ...]) -> str:
-    labels = []
-    for value in values:
-        try:
-            labels.append(ROLE_LABELS[Role(value)])
-        except (KeyError, ValueError):
-            labels.append(value)
-    return "、".join(labels) or "—"
-
-
 def review_print_context(review: Review) -> dict[str, Any]:
-    """What the print template shows: the period, one row per staff member, their flags."""
-    lines = [{"line": line, "roles": _roles(line.roles),
-              "keys": "、".join(f"{label} {n}件" for _, label, n in line.search_key_rows) or "—"}
-             for line in review.staff]
+    """What the print template shows: the period, the staff lines (shared table partial
+    ``audit/_review_staff_table.html``), and every flag with its staff member's name."""
     flags = [{"flag": f, "scope": f.scope.replace("..", "〜"),
               "name": next((s.name for s in review.staff if s.staff_id == f.staff_id), "")}
              for f in review.flags]
-    return {"review": review, "lines": lines, "flags": flags,
+    return {"review": review, "flags": flags,
             "unreviewed": sum(1 for f in review.flags if not f.reviewed),
             "generated_at": timezone.localtime(clock.now())}
 

@@ -132,6 +132,24 @@ class StaffReview:
         return [(k, search_key_label(k), n) for k, n in sorted(self.search_keys.items())]
 
     @property
+    def search_keys_text(self) -> str:
+        """検索条件の種類 as shown on the screen and the PDF: "氏名 2件、生年月日 2件", or "—"."""
+        return "、".join(f"{label} {n}件" for _, label, n in self.search_key_rows) or "—"
+
+    @property
+    def roles_text(self) -> str:
+        """役割 in Japanese, "、"-separated, or "—"; unknown values are shown as stored."""
+        from juki.security.roles import ROLE_LABELS, Role
+
+        labels = []
+        for value in self.roles:
+            try:
+                labels.append(ROLE_LABELS[Role(value)])
+            except (KeyError, ValueError):
+                labels.append(value)
+        return "、".join(labels) or "—"
+
+    @property
     def unreviewed(self) -> int:
         return sum(1 for f in self.flags if not f.reviewed)
 

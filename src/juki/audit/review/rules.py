@@ -38,6 +38,8 @@ RULE_PEER_VOLUME = "peer_volume"
 RULE_SAME_SURNAME = "same_surname"
 RULE_PROTECTED = "protected_record"
 RULE_REPEATED_DENIALS = "repeated_denials"
+RULE_OWN_RECORD = "own_record"
+RULE_SAME_ADDRESS = "same_address"
 
 RULE_LABELS: dict[str, str] = {
     RULE_NO_CHANGE_VIEW: "異動・請求のない住民の照会",
@@ -46,6 +48,8 @@ RULE_LABELS: dict[str, str] = {
     RULE_SAME_SURNAME: "職員と同じ氏の住民の照会",
     RULE_PROTECTED: "支援措置対象者の記録へのアクセス",
     RULE_REPEATED_DENIALS: "拒否の繰り返し",
+    RULE_OWN_RECORD: "職員本人の住民記録へのアクセス",
+    RULE_SAME_ADDRESS: "職員と同一住所の住民記録へのアクセス",
 }
 
 _SPACES = re.compile(r"[\s\u3000]+")
@@ -82,6 +86,14 @@ class RuleContext:
     role_volumes: dict[str, dict[str, int]] = field(default_factory=dict)
     #: staff ID -> the staff member's registered name.
     staff_names: dict[str, str] = field(default_factory=dict)
+    #: addressee number -> (first day, last day) periods in which a protection measure (支援措置)
+    #: was in force, for measures overlapping the review period.
+    protected_periods: dict[int, list[tuple[dt.date, dt.date]]] = field(default_factory=dict)
+    #: staff ID -> their own addressee number (自身の宛名番号), for staff linked to the register.
+    own_numbers: dict[str, int] = field(default_factory=dict)
+    #: addressee number -> its versions as :class:`_Dwelling` rows, sorted by (valid_from, version),
+    #: for linked staff and every person who ever shared a household or a town block with them.
+    dwellings: dict[int, list[_Dwelling]] = field(default_factory=dict)
 
     @classmethod
     def for_review(cls, review: Review) -> RuleContext:
@@ -89,7 +101,17 @@ class RuleContext:
         ctx._load_changes()
         ctx._load_names()
         ctx._load_peers()
+        ctx._load_own_records()
+        ctx._load_protected()
         return ctx
+
+    def _load_protected(self) -> None:
+        from juki.protection.checks import in_force_periods
+
+        self.protected_periods = in_force_periods(self.review.period_start, self.review.period_end)
+
+    def protected_on(self, person: int, day: dt.date) -> bool:
+        return any(start <= day <= end for start, end in self.protected_periods.get(person, ()))
 
     def _load_changes(self) -> None:
         from django.utils import timezone
@@ -132,6 +154,63 @@ class RuleContext:
         for role, staff_id, name in grants:
             self.role_volumes.setdefault(role, {})[staff_id] = volumes.get(staff_id, 0)
             self.staff_names[staff_id] = name
+
+
+    def _load_own_records(self) -> None:
+        """Own addressee numbers of the staff in the report and the dwellings the address rule
+        compares: every version of their own records and of every person who was ever in one of
+        their households or town blocks (so the report reads a few blocks, not the register)."""
+        from juki.register.models import RecordStatus, ResidentRecord
+        from juki.security.models import Staff
+
+        self.own_numbers = dict(Staff.objects.filter(staff_id__in=[line.staff_id for line in self.review.staff],
+                                                     own_addressee_no__isnull=False)
+                                .values_list("staff_id", "own_addressee_no"))
+        if not self.own_numbers:
+            return
+        own = set(self.own_numbers.values())
+        mine = ResidentRecord.objects.filter(person_id__in=sorted(own), valid_from__lte=self.review.period_end)
+        households = set(mine.values_list("household_id", flat=True))
+        blocks = set(mine.values_list("town_block_id", flat=True))
+        rows = (ResidentRecord.objects
+                .filter(Q(person_id__in=sorted(own)) | Q(household_id__in=sorted(households))
+                        | Q(town_block_id__in=sorted(blocks)), valid_from__lte=self.review.period_end)
+                .values_list("person_id", "valid_from", "version", "household_id", "town_block_id", "banchi",
+                             "katagaki", "status"))
+        for pid, valid_from, version, household, block, banchi, katagaki, status in rows:
+            self.dwellings.setdefault(pid, []).append(_Dwelling(
+                valid_from, version, household, (block, _fold_address(banchi), _fold_address(katagaki)),
+                status == RecordStatus.RESIDENT))
+        for versions in self.dwellings.values():
+            versions.sort(key=lambda d: (d.valid_from, d.version))
+
+    def dwelling_on(self, person: int, day: dt.date) -> _Dwelling | None:
+        """The person's version in force on ``day`` as the register now stands (cf.
+        juki.register.history.record_as_of), among the loaded ones."""
+        found = None
+        for d in self.dwellings.get(person, ()):
+            if d.valid_from > day:
+                break
+            found = d
+        return found
+
+
+@dataclass(frozen=True)
+class _Dwelling:
+    """Where one version of a record places its person: household and address (住所)."""
+
+    valid_from: dt.date
+    version: int
+    household: int
+    address: tuple[int, str, str]  # (town block, folded 番地, folded 方書)
+    resident: bool
+
+
+def _fold_address(text: str) -> str:
+    """番地・方書 compared without width, case or spacing differences (１番２号 = 1番2号)."""
+    import unicodedata
+
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
 
 
 def _flag(rule: str, line: StaffReview, scope: str, detail: str, *, count: int = 0,
@@ -280,14 +359,37 @@ def flag_same_surname(ctx: RuleContext, line: StaffReview) -> list[Flag]:
 
 
 def flag_protected_records(ctx: RuleContext, line: StaffReview) -> list[Flag]:
-    """(5) 支援措置対象者の記録へのアクセス: a hook, returning nothing for now.
+    """(5) 支援措置対象者の記録へのアクセス: any look at a protected person by non-protection staff.
 
-    Source: issue #5 §3 ("access to protected (支援措置) records"). Protection measures
-    (DV・ストーカー等支援措置) arrive with issue #4; until the register knows who is protected
-    there is nothing to match. When they land, this rule should flag every access by staff
-    without ``PROTECTION_MANAGE`` to a person under a measure in force that day.
+    Source: issue #5 §3 ("access to protected (支援措置) records"); 住民基本台帳事務処理要領
+    第5-10 (the records of victims of DV, stalking and child abuse are guarded against misuse).
+    Every successful search hit, view, My Number reveal, print or export whose targets include a
+    person under a measure in force *that day* (confirmed, within its period, not yet ended —
+    :mod:`juki.protection.checks`) is flagged, unless the staff member holds
+    ``PROTECTION_MANAGE`` (支援措置担当). Legitimate counter work is flagged too: the reviewer
+    checks it against the attempt report (/protection/attempts/). One flag per staff member
+    and day, with the addressee numbers.
     """
-    return []
+    from juki.security.roles import Function, Role, functions_for
+
+    if not ctx.protected_periods:
+        return []
+    roles = {Role(r) for r in line.roles if r in Role._value2member_map_}
+    if Function.PROTECTION_MANAGE in functions_for(roles):
+        return []
+    hits: dict[dt.date, set[int]] = defaultdict(set)
+    for a in line.activities:
+        if not (a.ok and a.is_access):
+            continue
+        for p in filter(None, map(_person_no, a.targets)):
+            if ctx.protected_on(p, a.day):
+                hits[a.day].add(p)
+    return [
+        _flag(RULE_PROTECTED, line, day.isoformat(),
+              f"{day.isoformat()}：支援措置対象者{len(persons)}名の記録にアクセスしました。",
+              count=len(persons), targets=tuple(_addressee(p) for p in sorted(persons)))
+        for day, persons in sorted(hits.items())
+    ]
 
 
 def flag_repeated_denials(ctx: RuleContext, line: StaffReview) -> list[Flag]:
@@ -308,6 +410,70 @@ def flag_repeated_denials(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     ]
 
 
+#: What counts as looking at a record for the own-record and same-address rules: views, search
+#: hits, My Number reveals and prints. Bulk exports are approved in advance and left out.
+_LOOK_EVENT_TYPES = frozenset({EventType.RESIDENT_VIEW, EventType.RESIDENT_SEARCH, EventType.MY_NUMBER_REVEALED})
+
+
+def _looked_at(line: StaffReview) -> dict[dt.date, set[int]]:
+    looked: dict[dt.date, set[int]] = defaultdict(set)
+    for a in line.activities:
+        if a.ok and (a.event_type in _LOOK_EVENT_TYPES or a.action == "print"):
+            looked[a.day].update(n for n in map(_person_no, a.targets) if n is not None)
+    return looked
+
+
+def flag_own_record(ctx: RuleContext, line: StaffReview) -> list[Flag]:
+    """(7) 職員本人の住民記録へのアクセス: a staff member viewing, finding in a search, revealing the
+    My Number of, or printing their own record.
+
+    Source: issue #5 §3 ("access to one's own ... records"); Koriyama digest §5.8 (use outside
+    duties, 事務外利用の禁止). Needs the staff account linked to the register (自身の宛名番号, set
+    by administrators: ``juki staff own-record`` or the staff detail screen); unlinked staff
+    are not checked. One flag per staff member and day.
+    """
+    own = ctx.own_numbers.get(line.staff_id)
+    if own is None:
+        return []
+    return [
+        _flag(RULE_OWN_RECORD, line, day.isoformat(), f"{day.isoformat()}：職員本人の住民記録にアクセスしました。",
+              count=1, targets=(_addressee(own),))
+        for day, persons in sorted(_looked_at(line).items()) if own in persons
+    ]
+
+
+def flag_same_address(ctx: RuleContext, line: StaffReview) -> list[Flag]:
+    """(8) 職員と同一住所の住民記録へのアクセス: looks at records of the staff member's household or
+    address (family, housemates).
+
+    Source: issue #5 §3 ("access to ... same-address records"); Koriyama digest §5.8.
+    For each day, the staff member's own record *in force that day* gives their household and
+    address (town block, 番地 and 方書, compared without width or spacing differences); a looked-at
+    person (as for rule 7) is flagged when their version in force that day is in the same
+    household or at the same address — removed records (除票) included. No flag when the staff
+    member was not a resident that day, or their account is not linked. Different 方書 (another
+    flat in the same building) is not the same address. One flag per staff member and day.
+    """
+    own = ctx.own_numbers.get(line.staff_id)
+    if own is None:
+        return []
+    flags = []
+    for day, persons in sorted(_looked_at(line).items()):
+        home = ctx.dwelling_on(own, day)
+        if home is None or not home.resident:
+            continue
+        same = set()
+        for p in persons - {own}:
+            there = ctx.dwelling_on(p, day)
+            if there is not None and (there.household == home.household or there.address == home.address):
+                same.add(p)
+        if same:
+            flags.append(_flag(RULE_SAME_ADDRESS, line, day.isoformat(),
+                               f"{day.isoformat()}：職員と同一住所・同一世帯の住民{len(same)}名の記録にアクセスしました。",
+                               count=len(same), targets=tuple(_addressee(p) for p in sorted(same))))
+    return flags
+
+
 RULES: list[Callable[[RuleContext, StaffReview], list[Flag]]] = [
     flag_no_change_view,
     flag_off_hours,
@@ -315,4 +481,6 @@ RULES: list[Callable[[RuleContext, StaffReview], list[Flag]]] = [
     flag_same_surname,
     flag_protected_records,
     flag_repeated_denials,
+    flag_own_record,
+    flag_same_address,
 ]

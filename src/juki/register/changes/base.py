@@ -136,6 +136,10 @@ class ChangeHandler:
     notification_period: ClassVar[int | None] = None  # days, where the law sets a period
     allows_future_effective: ClassVar[bool] = False  # e.g. a planned move-out
     allows_removed: ClassVar[bool] = False  # only 回復 and 修正 touch removed records
+    #: :func:`check_dates` also applies :func:`not_before_current` to the records it is given.
+    #: Off where the records are not versions being followed (move-ins of new persons, births)
+    #: or the kind has its own rule on the date (転出取消: the date of the removal withdrawn).
+    dates_not_before_current: ClassVar[bool] = True
 
     def plan(self, items: Any, ctx: ChangeContext) -> Plan:  # pragma: no cover - interface
         raise NotImplementedError
@@ -189,7 +193,9 @@ def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[Reside
     - the effective date is not in the future, except where the kind allows it (転出予定);
     - the effective date is not after the notification date, except a planned move-out;
     - the effective date is not before the person's birth;
-    - a notification later than the legal period (住基法22〜24条: 14日) is flagged, not refused.
+    - a notification later than the legal period (住基法22〜24条: 14日) is flagged, not refused;
+    - when the handler's ``dates_not_before_current`` is set (the default), the effective date is
+      not before the current version of any of ``records`` (:func:`not_before_current`).
     """
     plan = Plan()
     if not handler.ex_officio and ctx.notified_on is None:
@@ -217,6 +223,8 @@ def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[Reside
         plan.warnings.append(
             f"届出期間（{handler.notification_period}日）を経過した届出です（住基法22〜24条）。期間経過の処理を確認してください。"
         )
+    if handler.dates_not_before_current:
+        not_before_current(ctx, records)
     return plan
 
 

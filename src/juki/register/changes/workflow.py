@@ -30,7 +30,7 @@ from juki.identifiers.errors import IdentifierError
 from juki.security import keys
 from juki.security.roles import Function
 
-from .. import numbering
+from .. import numbering, rules
 from ..models import Household, Person, ResidentRecord
 from ..models.change import Change, ChangeState, OutboxEvent
 from ..my_numbers import seal
@@ -192,6 +192,15 @@ def _diff(plan: Plan, ctx: ChangeContext) -> list[dict[str, Any]]:
 def _plan(handler: ChangeHandler, items: ChangeItems, ctx: ChangeContext) -> Plan:
     plan = handler.plan(items, ctx)
     for nv in plan.versions:
+        # issue #4 §5: an unprintable character is refused when entered (text carried over
+        # unchanged from the current version is not re-judged).
+        before = ctx.current(nv.person_id) if nv.person_id is not None else None
+        entered = {k: v for k, v in nv.fields.items() if before is None or getattr(before, k, None) != v}
+        for name, units in rules.unprintable_items(entered):
+            shown = "、".join(" ".join(f"U+{ord(c):04X}" for c in u) for u in units)
+            raise ValidationFailed("register.unprintable_character",
+                                   f"{rules.PRINTED_ITEMS[name]}に証明書で印字できない文字があります（{shown}）。"
+                                   "登録されている字形（外字・異体字）を確認してください。", field=name)
         if nv.my_number is not None:
             try:
                 nv.my_number = my_number_id.validate(nv.my_number)

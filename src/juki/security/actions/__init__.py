@@ -21,6 +21,7 @@ from .staff import (
     do_disable_staff,
     do_enable_staff,
     do_reset_staff_credentials,
+    do_set_staff_own_record,
     do_set_staff_terminals,
 )
 from .terminals import (
@@ -35,5 +36,5 @@ __all__ = [
     "do_approve_role_change", "do_bootstrap_admin", "do_cancel_role_change", "do_create_api_client",
     "do_create_staff", "do_disable_staff", "do_enable_staff", "do_issue_enrolment_code",
     "do_register_terminal", "do_reject_role_change", "do_request_role_change", "do_reset_staff_credentials",
-    "do_revoke_api_client", "do_revoke_terminal", "do_set_staff_terminals", "do_set_terminal_functions",
+    "do_revoke_api_client", "do_revoke_terminal", "do_set_staff_own_record", "do_set_staff_terminals", "do_set_terminal_functions",
 ]

@@ -96,6 +96,26 @@ class StaffInactive(ValidationFailed):
         super().__init__("STAFF_INACTIVE", "無効化された職員には権限を付与できません。")
 
 
+class OwnAddresseeNoInvalid(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__("OWN_ADDRESSEE_NO_INVALID", "自身の宛名番号は10桁以内の数字で入力してください。",
+                         field="own_addressee_no")
+
+
+class OwnAddresseeNoNotFound(ValidationFailed):
+    """The number must name a person in the register (the message says nothing about them)."""
+
+    def __init__(self) -> None:
+        super().__init__("OWN_ADDRESSEE_NO_NOT_FOUND", "この宛名番号は住民記録にありません。",
+                         field="own_addressee_no")
+
+
+class OwnAddresseeNoTaken(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__("OWN_ADDRESSEE_NO_TAKEN", "この宛名番号は別の有効な職員に設定されています。",
+                         field="own_addressee_no")
+
+
 class BootstrapClosed(PermissionDenied):
     def __init__(self) -> None:
         super().__init__(

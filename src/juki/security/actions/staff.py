@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from juki.audit.events import EventType
+from juki.audit.log import person_target, record
 from juki.core import clock
 
 from ..models import RoleGrant, Staff, Terminal
@@ -268,3 +269,53 @@ def do_set_staff_terminals(staff: Staff, terminals: Iterable[Terminal | str], *,
             audit(actor, EventType.STAFF_TERMINALS_CHANGED, action="update", function=Function.STAFF_MANAGE,
                   detail={"staff": staff.staff_id, "before": before, "after": after})
     return resolved
+
+
+def parse_addressee_no(value: str | int | None) -> int | None:
+    """The addressee number (宛名番号) typed by an administrator, or None for "no link"."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) == 0:
+        raise errors.OwnAddresseeNoInvalid()
+    return int(text)
+
+
+def do_set_staff_own_record(staff: Staff, addressee_no: str | int | None, *, acting: Actor | Staff,
+                            application_no: str = "") -> Staff:
+    """自身の宛名番号の設定: link a staff account to the staff member's own resident record.
+
+    The access review (juki.audit.review.rules) then flags looks at their own record and at
+    records of the same address. The number must name a person in the register; an empty value
+    removes the link. Administrators see only the number, never the record. An administrator
+    cannot set their own link (they could point it elsewhere and escape the flag), and one
+    person's number is linked to at most one active account.
+    """
+    actor = as_actor(acting)
+    typed = str(addressee_no if addressee_no is not None else "").strip()[:16]
+    detail = {"staff": staff.staff_id, "application_no": application_no.strip()[:64]}
+    with refusals_audited(actor, EventType.STAFF_OWN_RECORD_CHANGED, action="update", function=Function.STAFF_MANAGE,
+                          detail={**detail, "typed_length": len(typed)}):
+        with transaction.atomic():
+            require_function(actor, Function.STAFF_MANAGE)
+            staff = Staff.objects.select_for_update().get(pk=staff.pk)
+            if actor.staff is not None and actor.staff.pk == staff.pk:
+                raise errors.StaffSelfChange()
+            number = parse_addressee_no(typed)
+            if number is not None:
+                from juki.register.models import Person
+
+                if not Person.objects.filter(addressee_no=number).exists():
+                    raise errors.OwnAddresseeNoNotFound()
+                if (Staff.objects.filter(own_addressee_no=number, is_active=True)
+                        .exclude(pk=staff.pk).exists()):
+                    raise errors.OwnAddresseeNoTaken()
+            before = staff.own_addressee_no
+            staff.own_addressee_no = number
+            staff.save(update_fields=["own_addressee_no"])
+            record(EventType.STAFF_OWN_RECORD_CHANGED, action="update", function=Function.STAFF_MANAGE.value,
+                   staff_id=actor.audit_id, terminal_id=actor.terminal_id, ip=actor.ip,
+                   targets=[n for n in (before, number) if n is not None],
+                   detail={**detail, "before": person_target(before) if before else "",
+                           "after": person_target(number) if number else ""})
+    return staff

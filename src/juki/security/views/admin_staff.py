@@ -19,6 +19,7 @@ from ..actions import (
     do_enable_staff,
     do_request_role_change,
     do_reset_staff_credentials,
+    do_set_staff_own_record,
     do_set_staff_terminals,
 )
 from ..models import RoleChangeRequest, RoleGrant, Staff, Terminal
@@ -134,6 +135,23 @@ def staff_terminals(request: HttpRequest, staff_id: str) -> HttpResponse:
         return back_with_error(request, exc, _detail_url(staff))
     shown = "、".join(t.terminal_id for t in result) or "なし"
     messages.success(request, f"利用可能端末を設定しました: {shown}")
+    return HttpResponseRedirect(_detail_url(staff))
+
+
+@requires(Function.STAFF_MANAGE)
+@require_POST
+def staff_own_record(request: HttpRequest, staff_id: str) -> HttpResponse:
+    """自身の宛名番号の設定 (empty removes the link); only the number is shown, never the record."""
+    staff = get_object_or_404(Staff, staff_id=staff_id)
+    try:
+        staff = do_set_staff_own_record(staff, request.POST.get("own_addressee_no", ""), acting=actor(request),
+                                        application_no=request.POST.get("application_no", ""))
+    except JukiError as exc:
+        return back_with_error(request, exc, _detail_url(staff))
+    if staff.own_addressee_no:
+        messages.success(request, f"自身の宛名番号を設定しました: {staff.own_addressee_no:010d}")
+    else:
+        messages.success(request, "自身の宛名番号の設定を解除しました。")
     return HttpResponseRedirect(_detail_url(staff))
 
 

@@ -1,8 +1,10 @@
 """``juki audit``: verify the audit log and write signed checkpoints (操作記録の検証).
 
 - ``juki audit verify [--from-checkpoint]`` — exit 0 with a Japanese and English summary
-  when the log is intact; exit 1 naming the first altered, inserted or deleted event
-  otherwise. The run is itself recorded (``AUDIT_VERIFIED``).
+  when the log is intact and guarded; exit 1 naming the first altered, inserted or deleted
+  event; exit 3 when the rows are intact but the append-only triggers are missing (the log is
+  no longer protected against the next change: an auditor must look). The run is itself
+  recorded (``AUDIT_VERIFIED``, with the exit code).
 - ``juki audit checkpoint`` — sign the chain head (``AUDIT_CHECKPOINT``).
 - ``juki audit review --month YYYY-MM [--csv FILE]`` — the monthly access review
   (アクセス記録の点検, juki.audit.review): counts and flags per staff member, no resident data.
@@ -28,6 +30,15 @@ from juki.core.operator import cli_operator
 FUNCTION = "cli.audit"  # 機能・画面 recorded for runs of this command
 SHOWN_FAULTS = 20
 
+# Exit codes of ``juki audit verify`` (終了コード). 2 is argparse's usage error.
+EXIT_INTACT = 0
+EXIT_BROKEN = 1
+EXIT_TRIGGERS_MISSING = 3
+VERIFY_EXIT_CODES = ("終了コード: 0 = 改ざんなし、1 = 改ざん・欠落・挿入あり（最初の異常な記録を表示）、"
+                     "2 = 引数の誤り、3 = 記録は改ざんされていないが追記専用トリガーがない"
+                     " / exit codes: 0 intact, 1 broken (names the first broken event), 2 usage error, "
+                     "3 intact but the append-only triggers are missing")
+
 
 
 
@@ -40,8 +51,11 @@ class Command(BaseCommand):
         p = subs.add_parser(
             "verify", help="ハッシュチェーンを検証する (verify the hash chain)",
             description="操作記録のハッシュチェーン・チェックポイント署名・対象者索引を検証します。"
-                        "改ざんがなければ終了コード0、あれば最初の異常な記録を示して終了コード1を返します。"
-                        " / Recompute the chain; exit 0 when intact, 1 naming the first broken event.",
+                        "改ざんがなければ終了コード0、あれば最初の異常な記録を示して終了コード1、"
+                        "記録は無事でも追記専用トリガーがなければ終了コード3を返します。"
+                        " / Recompute the chain; exit 0 when intact, 1 naming the first broken event,"
+                        " 3 when intact but the append-only triggers are missing.",
+            epilog=VERIFY_EXIT_CODES,
         )
         p.add_argument("--from-checkpoint", action="store_true",
                        help="署名を検証できた最新のチェックポイントから検証する（高速）"
@@ -114,6 +128,8 @@ class Command(BaseCommand):
             "fault_count": result.fault_count,
             "first_fault": first.as_dict() if first else None,
             "missing_triggers": result.missing_triggers,
+            "exit_code": (EXIT_BROKEN if not result.ok
+                          else EXIT_TRIGGERS_MISSING if result.missing_triggers else EXIT_INTACT),
         }
         try:
             record(EventType.AUDIT_VERIFIED, action="verify", function=FUNCTION, terminal_id="cli",
@@ -139,7 +155,14 @@ class Command(BaseCommand):
             assert first is not None
             raise CommandError(
                 f"操作記録の検証に失敗しました: {first.describe()} / audit log verification failed: {first.describe_en()}",
-                returncode=1,
+                returncode=EXIT_BROKEN,
+            )
+        if result.missing_triggers:
+            raise CommandError(
+                "操作記録は改ざんされていませんが、追記専用トリガーがないため保護されていません"
+                "（削除した者と原因を調査してください） / audit log intact but unprotected:"
+                " the append-only triggers are missing",
+                returncode=EXIT_TRIGGERS_MISSING,
             )
 
     def handle_review(self, month: str, csv_path: str | None) -> None:

@@ -215,8 +215,6 @@ class ExOfficioEntry(ChangeHandler):
                 raise ValidationFailed("EX_OFFICIO_ENTRY_ALREADY_RESIDENT",
                                        f"宛名番号 {items.person} は住民です。住民である者は記載できません。", field="person")
         plan = check_dates(self, ctx, [previous] if previous is not None else [])
-        if previous is not None:
-            not_before_current(ctx, [previous])
 
         precision = birth_precision(items.birth_year, items.birth_month, items.birth_day)
         born = earliest_birth(items.birth_year, items.birth_month, items.birth_day)
@@ -505,7 +503,6 @@ class ExOfficioCorrection(ChangeHandler):
         current = ctx.current(items.person)
         require_resident(current, self)
         plan = check_dates(self, ctx, [current])
-        not_before_current(ctx, [current])
         given: dict[str, Any] = {k: v for k, v in items.corrections if v is not None}
         for name in items.cleared:
             if name not in CLEARABLE:
@@ -636,7 +633,6 @@ class ExOfficioRemoval(ChangeHandler):
         for rec in records:
             require_resident(rec, self)
         plan = check_dates(self, ctx, records)
-        not_before_current(ctx, records)
         household_nos = {r.household_id for r in records}
         if len(household_nos) != 1:
             raise ValidationFailed("REMOVAL_PERSONS_DIFFERENT_HOUSEHOLDS", "同じ世帯の者だけを一度に消除できます。",
@@ -745,7 +741,6 @@ class Restoration(ChangeHandler):
                                        f"宛名番号 {rec.person_id} は消除されていません。回復は除票についてのみ行えます。",
                                        field="persons")
         plan = check_dates(self, ctx, records)
-        not_before_current(ctx, records)
         rels = by_addressee_no(items.relationships)
         if set(rels) - {r.person_id for r in records}:
             raise ValidationFailed("RESTORATION_RELATIONSHIPS", "続柄は回復する者についてのみ指定できます。",

@@ -127,6 +127,7 @@ class Birth(ChangeHandler):
     article = "戸籍法49条・住民基本台帳法施行令12条2項1号"
     items = BirthItems
     ex_officio = True
+    dates_not_before_current = False  # a new person: no version to follow
 
     def plan(self, items: BirthItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
         plan = check_dates(self, ctx, [])
@@ -265,7 +266,6 @@ class Death(ChangeHandler):
     def plan(self, items: DeathItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         fields = copy_fields(rec)
         fields.update(
             status=RecordStatus.REMOVED, removal_reason=RemovalReason.DEATH, removed_on=ctx.effective_on,
@@ -390,7 +390,6 @@ class NameChange(ChangeHandler):
         for rec in records:
             require_resident(rec, self)
         plan = check_dates(self, ctx, records)
-        not_before_current(ctx, records)
         if len(records) > 1 and any(
             v is not None for v in (items.given_name, items.given_name_kana, items.given_name_furigana)
         ):
@@ -485,7 +484,6 @@ class DomicileChange(ChangeHandler):
             require_resident(rec, self)
             require_japanese(rec, "DOMICILE_JAPANESE_ONLY", "本籍・筆頭者")
         plan = check_dates(self, ctx, records)
-        not_before_current(ctx, records)
         for rec in records:
             fields = copy_fields(rec)
             if items.domicile is not None:
@@ -562,7 +560,6 @@ class FormerSurnameEntry(ChangeHandler):
         rec = one_person(ctx, items.person, self)
         require_japanese(rec, "FORMER_SURNAME_JAPANESE_ONLY", "旧氏")
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if items.former_surname == rec.family_name:
             raise ValidationFailed("FORMER_SURNAME_SAME_AS_SURNAME", "旧氏が現在の氏と同じです。", field="former_surname")
         new = (items.former_surname, items.former_surname_kana, items.former_surname_romaji, items.furigana_certification)
@@ -615,7 +612,6 @@ class FormerSurnameRemoval(ChangeHandler):
         rec = one_person(ctx, items.person, self)
         require_japanese(rec, "FORMER_SURNAME_JAPANESE_ONLY", "旧氏")
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if not rec.former_surname:
             raise ValidationFailed("FORMER_SURNAME_NONE", "旧氏は記載されていません。", field="person")
         fields = copy_fields(rec)
@@ -660,7 +656,6 @@ class Furigana(ChangeHandler):
     def plan(self, items: FuriganaItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if rec.given_name and not items.given_name_furigana:
             raise ValidationFailed("FURIGANA_GIVEN_REQUIRED", "名の振り仮名を入力してください。", field="given_name_furigana")
         if not rec.given_name and items.given_name_furigana:

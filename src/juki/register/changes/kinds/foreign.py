@@ -30,7 +30,6 @@ from ..base import (
     Plan,
     check_dates,
     copy_fields,
-    not_before_current,
 )
 from ..registry import register
 from ._family_foreign_common import (
@@ -100,7 +99,6 @@ class ForeignStatus(ChangeHandler):
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         fields = copy_fields(rec)
         given = items.model_dump(exclude={"person"}, exclude_none=True)
         fields.update(given)
@@ -188,7 +186,6 @@ class AliasEntry(ChangeHandler):
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if rec.alias_name:
             raise ValidationFailed("ALIAS_ALREADY_RECORDED",
                                    f"通称「{rec.alias_name}」が記載されています。変更する場合は先に通称の削除を処理してください。",
@@ -228,7 +225,6 @@ class AliasRemoval(ChangeHandler):
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if not rec.alias_name:
             raise ValidationFailed("ALIAS_NONE", "通称は記載されていません。", field="person")
         fields = copy_fields(rec)
@@ -271,7 +267,6 @@ class Nationality(ChangeHandler):
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if items.nationality_code == "JP":
             raise ValidationFailed(
                 "NATIONALITY_JAPAN_IS_NATURALISATION",

@@ -41,7 +41,7 @@ from ..base import (
     require_resident,
 )
 from ..registry import register
-from .moves import intra_office_event, not_before_current, parse_relationships
+from .moves import intra_office_event, parse_relationships
 
 NEW_HOUSEHOLD = "new:household"
 VARIANT_LABELS = {
@@ -146,7 +146,6 @@ class HouseholdChange(ChangeHandler):
                                    f"宛名番号 {unknown[0]} はこの世帯変更の対象の世帯員ではありません。", field="relationships")
 
         plan = check_dates(self, ctx, everyone)
-        not_before_current(ctx, everyone)
         new_state: dict[int, tuple[object, str, int]] = {}
         for key, members in result.items():
             label = "新世帯" if key == NEW_HOUSEHOLD else f"世帯番号 {key}"

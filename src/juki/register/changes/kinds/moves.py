@@ -217,7 +217,6 @@ class MoveWithin(ChangeHandler):
         for rec in records:
             require_resident(rec, self)
         plan = check_dates(self, ctx, records)
-        not_before_current(ctx, records)
         household_nos = {r.household_id for r in records}
         if len(household_nos) != 1:
             raise ValidationFailed("MOVE_PERSONS_DIFFERENT_HOUSEHOLDS", "同じ世帯の者だけを一度に転居できます。", field="persons")
@@ -598,6 +597,7 @@ class _IncomingHandler(ChangeHandler):
 
     notification_period = NOTIFICATION_DAYS
     source: str  # "domestic" | "abroad" | "entry"
+    dates_not_before_current = False  # new persons; a returning person's record is checked in plan()
 
     def pre_move_in(self, items: Any) -> tuple[str, str]:
         return "", ""
@@ -878,7 +878,6 @@ def _removal_records(handler: ChangeHandler, items: MoveOutItems, ctx: ChangeCon
     for rec in records:
         require_resident(rec, handler)
     plan = check_dates(handler, ctx, records)
-    not_before_current(ctx, records)
     if len({r.household_id for r in records}) != 1:
         raise ValidationFailed("MOVE_PERSONS_DIFFERENT_HOUSEHOLDS", "同じ世帯の者だけを一度に転出できます。", field="persons")
     members = ctx.household_members(records[0].household_id)
@@ -996,6 +995,7 @@ class MoveOutCancel(ChangeHandler):
     items = MoveOutCancelItems
     allows_removed = True
     allows_future_effective = True  # the withdrawn removal may still be ahead
+    dates_not_before_current = False  # the date must equal the removal's own, checked in plan()
 
     def plan(self, items: MoveOutCancelItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
         records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
@@ -1081,7 +1081,6 @@ class MoveOutConfirm(ChangeHandler):
                                        f"宛名番号 {rec.person_id} の転出は既に確定しています。誤りは職権修正で直してください。",
                                        field="persons")
         plan = check_dates(self, ctx, records)
-        not_before_current(ctx, records)
         if ctx.effective_on > max([ctx.today, *(r.valid_from for r in records)]):
             raise ValidationFailed("CHANGE_EFFECTIVE_IN_FUTURE", "異動日に未来の日付は入力できません（転出予定日までを除く）。",
                                    field="effective_on")

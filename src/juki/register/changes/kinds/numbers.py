@@ -27,7 +27,6 @@ from ..base import (
     Plan,
     check_dates,
     copy_fields,
-    not_before_current,
 )
 from ..registry import register
 from ._family_foreign_common import numbers_now, one_person, person_events
@@ -65,7 +64,6 @@ class MyNumberChange(ChangeHandler):
     def plan(self, items: MyNumberChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if not rec.my_number_index:
             raise ValidationFailed("MY_NUMBER_CHANGE_NONE_RECORDED", "個人番号が記載されていないため変更できません。", field="person")
         if not rec.resident_code:
@@ -101,7 +99,6 @@ class ResidentCodeChange(ChangeHandler):
     def plan(self, items: ResidentCodeChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
-        not_before_current(ctx, [rec])
         if not rec.resident_code:
             raise ValidationFailed("RESIDENT_CODE_CHANGE_NONE_RECORDED", "住民票コードが記載されていないため変更できません。",
                                    field="person")

@@ -14,6 +14,7 @@ from juki.security.actions import (
     do_enable_staff,
     do_request_role_change,
     do_reset_staff_credentials,
+    do_set_staff_own_record,
     do_set_staff_terminals,
 )
 from juki.security.actions import errors as action_errors
@@ -82,6 +83,16 @@ class Command(SubcommandCommand):
         p.add_argument("staff_id", metavar="ID", help="職員ID")
         p.add_argument("--application", default="", metavar="NO", help="ユーザID申請書番号")
 
+        p = subs.add_parser("own-record", help="職員本人の住民記録の宛名番号を設定する（アクセス記録の点検に使う）",
+                            description="職員本人の住民記録の宛名番号（自身の宛名番号）を設定します。"
+                                        "アクセス記録の点検で、本人・同一住所の住民記録へのアクセスを要確認として示します。"
+                                        "宛名番号は住民記録に存在する必要があります。--clear で設定を解除します。")
+        p.add_argument("staff_id", metavar="ID", help="職員ID")
+        group = p.add_mutually_exclusive_group(required=True)
+        group.add_argument("addressee_no", metavar="ADDRESSEE_NO", nargs="?", help="宛名番号（10桁以内の数字）")
+        group.add_argument("--clear", action="store_true", help="設定を解除する")
+        p.add_argument("--application", default="", metavar="NO", help="ユーザID申請書番号")
+
         subs.add_parser("requests", help="承認待ちの権限変更申請の一覧",
                         description="承認待ちの権限変更申請を表示します。承認・却下はWeb画面で別の管理者が行います。")
 
@@ -142,6 +153,15 @@ class Command(SubcommandCommand):
         self.stdout.write(f"職員 {created.staff.staff_id} のパスワードと二要素認証を再設定しました。")
         self.stdout.write(f"初期パスワード: {created.initial_password}")
         self.stdout.write("この初期パスワードは今回だけ表示されます。次回ログイン時に変更と二要素認証の登録が必要です。")
+
+    def handle_own_record(self, *, staff_id: str, addressee_no: str | None, clear: bool, application: str,
+                          **_: Any) -> None:
+        staff = do_set_staff_own_record(find_staff(staff_id), None if clear else addressee_no, acting=Actor.cli(),
+                                        application_no=application)
+        if staff.own_addressee_no:
+            self.stdout.write(f"職員 {staff.staff_id} の自身の宛名番号を設定しました: {staff.own_addressee_no:010d}")
+        else:
+            self.stdout.write(f"職員 {staff.staff_id} の自身の宛名番号の設定を解除しました。")
 
     def handle_requests(self, **_: Any) -> None:
         rows = [("申請番号", "職員ID", "役割", "種別", "申請書番号", "申請者", "申請日時")]

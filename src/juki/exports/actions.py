@@ -197,7 +197,15 @@ def build_csv(req: ExportRequest, kind: ExportKind, at: dt.datetime) -> tuple[by
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([h for _, h in kind.columns])
     targets: list[str] = []
+    # 支援措置: persons under a protection measure in force are left out of every kind
+    # (事務処理要領 第5-10; docs/protection.md §6).
+    from juki.audit.log import person_target
+    from juki.protection.checks import protected_person_ids
+
+    protected = {person_target(p) for p in protected_person_ids()}
     for addressee, cells in kind.rows(req.parameters):
+        if person_target(addressee) in protected:
+            continue
         writer.writerow(cells)
         targets.append(addressee)
     buf.write(_watermark_line(req, at, rows=len(targets)) + "\r\n")

@@ -7,7 +7,8 @@ column (個人番号は大量出力しない): :func:`register` refuses one, wha
 Kinds:
 
 - ``residents_by_town_block`` — current residents (住民, not removed) of the chosen town blocks
-  (町丁字): 宛名番号, 氏名, 氏名カナ, 生年月日, 性別, 住所, 世帯番号.
+  (町丁字): 宛名番号, 氏名, 氏名カナ, 生年月日, 性別, 住所, 世帯番号. Persons under a protection
+  measure (支援措置) in force are left out.
 """
 
 from __future__ import annotations
@@ -100,8 +101,14 @@ def _describe_blocks(params: dict[str, Any]) -> str:
 
 
 def _current_residents(params: dict[str, Any]) -> Any:
-    return ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT,
-                                         town_block_id__in=_block_ids(params))
+    """Current residents of the blocks, leaving out persons under a protection measure (支援措置)
+    in force today: their records leave the system only through the protection officer
+    (事務処理要領 第5-10; docs/protection.md §6)."""
+    from juki.protection.checks import protected_person_ids
+
+    return (ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT,
+                                          town_block_id__in=_block_ids(params))
+            .exclude(person_id__in=sorted(protected_person_ids())))
 
 
 def _birth(rec: ResidentRecord) -> str:

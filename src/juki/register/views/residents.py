@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from juki.core.errors import JukiError
+from juki.protection.checks import warnings_for
 from juki.security.access import requires
 from juki.security.roles import Function
 
@@ -100,6 +101,8 @@ def person_detail(request: HttpRequest, addressee_no: int) -> HttpResponse:
         "as_of_form": form,
         "as_of": view.as_of,
         "change_links": change_links,
+        # 支援措置: the counter always sees who is protected (kind only; juki.protection.checks).
+        "protection_warnings": warnings_for([rec.person_id, *(m.person_id for m in view.household_members)]),
         # 個人番号を表示: only for the My Number officer, only when a number is held.
         "my_number_purposes": my_number_purposes() if (
             view.my_number_masked and has_function(request, Function.MY_NUMBER_REVEAL)) else [],
@@ -120,6 +123,7 @@ def household_detail(request: HttpRequest, household_no: int) -> HttpResponse:
         "view": view,
         "members": members,
         "address": address_text(view.members[0]) if view.members else "",
+        "protection_warnings": warnings_for([m.person_id for m in view.members]),
         "as_of_form": form,
         "as_of": view.as_of,
     })

@@ -1,7 +1,8 @@
 """Certificate rendering speed (issue #4 §8): the function ``juki bench`` will call.
 
-``bench(pages=40)`` renders the sample 4-person 世帯連記式 page with IVS names
-(:mod:`juki.certificates.sample`) in each of these ways, in the same process and run:
+``bench(pages=40)`` renders a real 4-person 住民票の写し 世帯連記式 page with IVS names, built
+by the certificate documents with its QR code (:func:`juki.certificates.sample.certificate_page`),
+in each of these ways, in the same process and run:
 
 ===================  ==========================================================================
 ``naive_fonttools``  WeasyPrint defaults on the full 46 MB font, subsetting with fontTools
@@ -74,8 +75,7 @@ def bench(pages: int = 40, *, rounds: int = 3, include_fonttools: bool = True) -
     """
     if pages < 1:
         raise ValueError("pages must be at least 1")
-    html = sample.household_page_html(sample.sample_members(), include_style=False)
-    css = sample.HOUSEHOLD_CSS
+    html, css = sample.certificate_page()
 
     setup0 = time.perf_counter()
     first = render.render_pdf(html, css=css)  # builds/loads the working font

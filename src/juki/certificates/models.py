@@ -88,6 +88,11 @@ class CertificateRequest(models.Model):
             # 12条の3: a third party must state a purpose (defence in depth for the action's rule).
             models.CheckConstraint(condition=~Q(requester_type="third_party") | ~Q(purpose=""),
                                    name="cert_third_party_has_purpose"),
+            # 12条の3第1項: and says on which of the law's grounds; 12条の2: a public body states its purpose.
+            models.CheckConstraint(condition=~Q(requester_type="third_party") | ~Q(purpose_category=""),
+                                   name="cert_third_party_has_ground"),
+            models.CheckConstraint(condition=~Q(requester_type="public_body") | ~Q(purpose=""),
+                                   name="cert_public_body_has_purpose"),
             models.CheckConstraint(condition=Q(copies__gte=1), name="cert_copies_positive"),
         ]
 

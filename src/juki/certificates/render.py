@@ -33,7 +33,7 @@ from typing import Any
 
 from juki.certificates import fonts
 
-__all__ = ["CERTIFICATE_UA_CSS", "render_pdf", "render_pages_pdf", "render_pdf_naive"]
+__all__ = ["CERTIFICATE_UA_CSS", "render_pdf", "render_pages_pdf", "render_documents_pdf", "render_pdf_naive"]
 
 #: User-agent stylesheet for certificate templates: the HTML5 defaults (as in WeasyPrint's
 #: html5_ua.css) of the elements templates may use, and nothing else.
@@ -147,6 +147,21 @@ def render_pages_pdf(pages: Sequence[str], *, css: str | None = None) -> bytes:
         ]
         all_pages = [page for document in documents for page in document.pages]
         return documents[0].copy(all_pages).write_pdf()
+
+
+def render_documents_pdf(pages: Sequence[str], *, css: str | None = None) -> tuple[bytes, list[int]]:
+    """Like :func:`render_pages_pdf`, also returning how many PDF pages each document took
+    (a certificate page whose content spilled over takes two: its caller refuses it)."""
+    if not pages:
+        raise ValueError("no pages to render")
+    with _lock:
+        config, _, html_class = _setup()
+        sheets = _stylesheets(css)
+        documents = [
+            html_class(string=page).render(stylesheets=sheets, font_config=config) for page in pages
+        ]
+        all_pages = [page for document in documents for page in document.pages]
+        return documents[0].copy(all_pages).write_pdf(), [len(d.pages) for d in documents]
 
 
 def render_pdf_naive(html: str, *, css: str | None = None) -> bytes:

@@ -1,9 +1,12 @@
-"""A representative 住民票の写し (世帯連記式) page, for tests and the bench.
+"""Sample pages for the renderer's tests and the bench.
 
-This is not yet the certificate business (issue #4): no options, no certification
-statement rules, no verification code. It is a page with the shape and the glyph load of the
-real one — A4 portrait, Japanese labels, a four-member table with IVS names, 和暦 dates as
-plain text — so that rendering and speed can be measured on something realistic.
+:func:`certificate_page` is the real thing: page 1 of a 住民票の写し 世帯連記式 for four
+members with IVS names, built by the certificate documents (:mod:`juki.certificates.documents`:
+options, 「省略」, certification statement, verification code and QR code) from fixed sample
+data. The bench measures it.
+
+:func:`household_page_html` is the simpler page the renderer was first measured on (no QR
+code, no options); the renderer's pixel tests (optimised vs naive render) still use it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from html import escape
 
 from juki.certificates.fonts import FONT_STACK
 
-__all__ = ["HouseholdMember", "household_page_html", "sample_members", "HOUSEHOLD_CSS"]
+__all__ = ["HouseholdMember", "certificate_page", "household_page_html", "sample_members", "HOUSEHOLD_CSS"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,13 @@ def household_page_html(
         f'<p class="issuer">{e(issued_on)}<br/>{e(mayor)}</p>'
         "</body></html>"
     )
+
+
+def certificate_page() -> tuple[str, str]:
+    """(HTML, CSS) of a real 4-person 住民票の写し 世帯連記式 page with IVS names (辻 U+E0102 and
+    U+E0103, 邉 U+E0110), as the certificate documents build it; the CSS is passed to the
+    renderer separately (parsed once)."""
+    from juki.certificates.documents import CSS, samples
+
+    (page,) = samples.sample_pages("copy_household")
+    return page, CSS

@@ -1,5 +1,10 @@
 """Public verification of issued certificates, mounted at /verify/ (Function.PUBLIC, rate-limited)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views_verify
+
+urlpatterns = [
+    path("", views_verify.verify_form, name="verify-form"),
+    path("<str:code>", views_verify.verify_certificate, name="verify-certificate"),
+]

@@ -130,6 +130,8 @@ class DisclosureDocument:
     outbound: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     access: list[AccessRow] = field(default_factory=list)
+    #: Certificates issued about the person (証明書の交付, issue #4 §7): date, type, requester type, number.
+    certificates: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _local(ts: dt.datetime | None) -> str:
@@ -242,6 +244,28 @@ def _requests(person_id: int, staff: StaffDisplay) -> list[dict[str, Any]]:
             for r in DisclosureRequest.objects.filter(person_id=person_id).order_by("received_on", "pk")]
 
 
+def _certificates(person_id: int) -> list[dict[str, Any]]:
+    """Certificates issued (or reprinted) about the person, found by the audit targets of their
+    issuance events — the ledger's ``person_ids`` is JSON, not indexable on every database."""
+    from juki.certificates.models import Certificate, DocumentType, RequesterType
+
+    event_ids = AuditEventTarget.objects.filter(person_id__in=_target_forms(person_id)).values("event_id")
+    cert_ids = set()
+    for detail in AuditEvent.objects.filter(
+            pk__in=event_ids, event_type__in=[EventType.CERTIFICATE_ISSUED, EventType.CERTIFICATE_REPRINTED],
+            outcome=Outcome.OK).values_list("detail", flat=True):
+        if isinstance(detail, dict) and isinstance(detail.get("certificate"), int):
+            cert_ids.add(detail["certificate"])
+    rows = Certificate.objects.filter(pk__in=cert_ids).select_related("request").defer("pdf_enc")
+    return [{"issued_on": display_value("valid_from", c.issued_on),
+             "document_type": DocumentType(c.document_type).label if c.document_type in DocumentType.values
+             else c.document_type,
+             "requester_type": RequesterType(c.request.requester_type).label
+             if c.request.requester_type in RequesterType.values else c.request.requester_type,
+             "number": c.issuance_number, "reprint": c.reprint_of_id is not None, "status": c.get_status_display()}
+            for c in rows.order_by("issued_at", "pk")]
+
+
 def build_document(req: DisclosureRequest) -> DisclosureDocument:
     """Assemble the document (no audit: callers go through :func:`disclosure_document`)."""
     policy = staff_policy()
@@ -263,6 +287,7 @@ def build_document(req: DisclosureRequest) -> DisclosureDocument:
         current_groups=record_groups(current, my_number_masked=MASKED_MY_NUMBER if current.my_number_index else ""),
         removed=removed, history=_history(versions, staff), changes=_changes(pid, staff),
         outbound=_outbound(pid), requests=_requests(pid, staff), access=_access(pid, staff),
+        certificates=_certificates(pid),
     )
 
 

@@ -143,6 +143,13 @@ URL_FUNCTIONS: dict[str, Function | str] = {
     "certificates-ledger": F.CERTIFICATE_ISSUE,
     "certificates-ledger-csv": F.CERTIFICATE_ISSUE,
     "certificates-ledger-pdf": F.CERTIFICATE_ISSUE,
+    # statistics (統計)
+    "stats-population": F.STATS_VIEW,
+    "stats-movements": F.STATS_VIEW,
+    "stats-export": F.STATS_VIEW,
+    "stats-report": F.STATS_VIEW,
+    "stats-lists": F.STATS_LISTS,
+    "stats-list-export": F.EXPORT_REQUEST,
     # certificate verification (照合, public)
     "verify-form": F.PUBLIC,
     "verify-certificate": F.PUBLIC,

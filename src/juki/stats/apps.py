@@ -7,3 +7,9 @@ class StatsConfig(AppConfig):
     name = "juki.stats"
     label = "stats"
     verbose_name = "統計"
+
+    def ready(self) -> None:
+        # The operational lists leave the system only as export kinds under prior approval (#5).
+        from .export_kinds import register_all
+
+        register_all()

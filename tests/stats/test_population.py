@@ -1,0 +1,114 @@
+"""Population as of a date from history (issue #6 scope 1): equal to hand-computed counts and to
+the record in force on that date person by person (juki.register.history.record_as_of)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from juki.register.history import record_as_of
+from juki.register.models import Person, RecordStatus, Sex
+from juki.stats.population import band_of, bench_population, population, raw_population_baseline
+
+from .city import build
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+M, F = Sex.MALE, Sex.FEMALE
+
+
+@pytest.fixture
+def hist(clerk, approver):
+    return build(clerk, approver)
+
+
+def by_block(pop, hist):
+    return [pop.count(block=b.pk) for b in hist.city.blocks]
+
+
+def counted_person_by_person(on):
+    return sum(1 for pid in Person.objects.values_list("pk", flat=True)
+               if (r := record_as_of(pid, on)) is not None and r.status == RecordStatus.RESIDENT)
+
+
+def test_before_any_change_the_initial_city_is_counted_by_block_sex_and_kind(hist):
+    pop = population(D(2024, 5, 31))
+    assert pop.total == 9
+    assert by_block(pop, hist) == [2, 5, 2]
+    assert (pop.count(sex=M), pop.count(sex=F)) == (5, 4)
+    assert (pop.count(kind="japanese"), pop.count(kind="foreign")) == (8, 1)
+    assert (pop.households, pop.households_japanese, pop.households_foreign, pop.households_mixed) == (5, 4, 1, 0)
+
+
+def test_a_birth_counts_from_its_date_and_not_the_day_before(hist):
+    assert population(D(2024, 5, 31)).count(band="0-4") == 0
+    after = population(D(2024, 6, 1))
+    assert after.count(band="0-4", sex=F, block=hist.city.blocks[0].pk) == 1
+    assert after.total == 10
+
+
+def test_a_death_removes_the_person_from_the_date_of_death(hist):
+    block = hist.city.blocks[1].pk
+    assert population(D(2024, 9, 9)).count(block=block, sex=M) == 3
+    assert population(D(2024, 9, 10)).count(block=block, sex=M) == 2
+
+
+def test_a_move_within_counts_the_person_in_the_old_block_before_and_the_new_block_from_its_date(hist):
+    old, new = hist.city.blocks[2].pk, hist.city.blocks[0].pk
+    before, after = population(D(2024, 9, 30)), population(D(2024, 10, 1))
+    assert (before.count(block=old, kind="foreign"), before.count(block=new, kind="foreign")) == (1, 0)
+    assert (after.count(block=old, kind="foreign"), after.count(block=new, kind="foreign")) == (0, 1)
+    assert before.total == after.total
+
+
+def test_move_in_and_move_out_change_the_population_on_their_dates(hist):
+    assert population(D(2024, 11, 4)).total == 9
+    assert population(D(2024, 11, 5)).total == 11
+    assert population(D(2024, 12, 19)).total == 11
+    assert population(D(2024, 12, 20)).total == 10
+
+
+def test_after_all_changes_every_cell_matches_the_hand_count(hist):
+    pop = population(D(2025, 1, 1))
+    b0, b1, b2 = (b.pk for b in hist.city.blocks)
+    expected = {
+        (b0, "40-44", M, "japanese"): 1, (b0, "40-44", F, "japanese"): 1, (b0, "0-4", F, "japanese"): 1,
+        (b0, "25-29", F, "foreign"): 1,
+        (b1, "65-69", F, "japanese"): 1, (b1, "95-99", F, "japanese"): 1, (b1, "unknown", M, "japanese"): 1,
+        (b1, "100+", M, "japanese"): 1,
+        (b2, "35-39", M, "japanese"): 1, (b2, "35-39", F, "japanese"): 1,
+    }
+    assert pop.cells == expected
+    assert (pop.households, pop.households_foreign) == (5, 1)
+
+
+def test_unknown_birth_parts_are_read_as_the_earliest_day_they_allow(hist):
+    # The mother was born in 1930, month and day unknown: 1 January 1930, so 94 on 2024-05-31.
+    b1 = hist.city.blocks[1].pk
+    assert population(D(2024, 5, 31)).count(block=b1, band="90-94", sex=F) == 1
+    # A person with no birth year is in 「年齢不詳」.
+    assert population(D(2024, 5, 31)).count(band="unknown") == 1
+
+
+def test_the_age_is_the_age_on_the_date_counting_birthdays(hist):
+    # A's householder, born 1980-05-01: 39 the day before his 40th birthday, 40 on it.
+    b0 = hist.city.blocks[0].pk
+    assert population(D(2020, 4, 30)).count(block=b0, sex=M, band="35-39") == 1
+    assert population(D(2020, 5, 1)).count(block=b0, sex=M, band="40-44") == 1
+
+
+@pytest.mark.parametrize("on", [D(2015, 3, 31), D(2024, 6, 1), D(2024, 9, 10), D(2024, 11, 5), D(2025, 1, 1)])
+def test_the_set_based_count_equals_the_record_in_force_person_by_person(hist, on):
+    assert population(on).total == counted_person_by_person(on)
+
+
+def test_bands_are_five_years_with_an_open_top_and_unknown():
+    assert [band_of(a) for a in (0, 4, 5, 99, 100, 117, None)] == ["0-4", "0-4", "5-9", "95-99", "100+", "100+", "unknown"]
+
+
+def test_bench_gives_the_figure_beside_the_raw_group_by_baseline(hist):
+    result = bench_population(D(2025, 1, 1))
+    assert result["residents"] == 10 and result["households"] == 5
+    assert result["baseline_residents"] == raw_population_baseline()["residents"] == 10
+    assert result["seconds"] > 0 and result["baseline_seconds"] > 0

@@ -82,6 +82,23 @@ def test_view_without_a_change_that_day_is_flagged_on_the_next_day(scenario: Sce
     assert _rules(review, "normal01") == [RULE_NO_CHANGE_VIEW]
 
 
+def test_view_on_the_day_of_a_certificate_request_for_the_person_is_not_flagged(scenario: Scenario, at: Any) -> None:
+    """Akita digest req. 57: a certificate request (交付請求) received that day ties the view too."""
+    from juki.certificates.models import CertificateRequest
+    from juki.register.access import access_resident
+
+    day = DAY + dt.timedelta(days=1)
+    person = scenario.shiken[0].person_id
+    CertificateRequest.objects.create(
+        received_by="normal01", received_at=dt.datetime(day.year, day.month, day.day, 9, 30, tzinfo=JST),
+        requester_type="self", requester_name="試験 太郎", requester_person_id=person,
+        identity_document="my_number_card", document_type="copy_personal", person_ids=[person])
+    with at(10, 0, day=day):
+        access_resident(scenario.actor("normal01"), person)
+    review = build_review(*MONTH)
+    assert RULE_NO_CHANGE_VIEW not in _rules(review, "normal01")
+
+
 @pytest.mark.parametrize(("when", "working"), [
     (dt.datetime(2026, 10, 5, 8, 0), True),     # Monday, opening
     (dt.datetime(2026, 10, 5, 18, 59), True),

@@ -130,6 +130,18 @@ class RuleContext:
                 no = _person_no(p)
                 if no is not None:
                     self.change_days.update((no, d) for d in days)
+        # A certificate request (交付請求) ties the views of the persons it is about, and of the
+        # resident who asked, on the day it was received.
+        from juki.certificates.models import CertificateRequest
+
+        requests = CertificateRequest.objects.filter(received_at__gte=start, received_at__lt=end)
+        for persons, requester, received_at in requests.values_list("person_ids", "requester_person_id",
+                                                                    "received_at"):
+            day = timezone.localtime(received_at).date()
+            for p in [*(persons or []), requester]:
+                no = _person_no(p) if p is not None else None
+                if no is not None:
+                    self.change_days.add((no, day))
 
     def _load_names(self) -> None:
         from juki.register.models import ResidentRecord
@@ -229,10 +241,9 @@ def flag_no_change_view(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     risk digest §5 (monthly log vs application-form review); issue #5 §3.
 
     A view (``RESIDENT_VIEW``, ok) is *tied* when any person it shows has a Change (異動) entered
-    or decided that same day — by anyone. Certificate requests do not exist yet, so "request"
-    means a Change touching the person; once certificates are issued through juki, their
-    requests should tie views too. One flag per staff member and day, with the addressee
-    numbers of the untied persons.
+    or decided that same day — by anyone — or a certificate request (交付請求) about them (or made by
+    them) was received that day. One flag per staff member and day, with the addressee numbers
+    of the untied persons.
     """
     untied: dict[dt.date, set[int]] = defaultdict(set)
     for a in line.activities:

@@ -11,8 +11,13 @@ in each of these ways, in the same process and run:
                      Only ``min(3, pages)`` pages — it is slow.
 ``naive``            WeasyPrint 70 defaults on the full font (HarfBuzz subsetting), a fresh
                      font configuration per document, as a plain ``HTML(...).write_pdf()``.
-``optimised``        :func:`juki.certificates.render.render_pdf`: one PDF per page.
-``optimised_batch``  :func:`juki.certificates.render.render_pages_pdf`: all pages in one PDF.
+``weasyprint``       :func:`juki.certificates.render.render_pdf`: WeasyPrint tuned (working font,
+                     cached stylesheets, small UA stylesheet), one PDF per page — the
+                     production path until session 2, still the fallback for unknown HTML.
+``optimised``        the production path of certificate documents,
+                     :func:`juki.certificates.documents.render_html_pages`: the direct writer
+                     (:mod:`juki.certificates.fastpdf`), one PDF per page.
+``optimised_batch``  the same with all pages in one PDF (one font subset for all).
 ===================  ==========================================================================
 
 Each figure is pages per second of *CPU time of this process* (one core: WeasyPrint renders
@@ -75,10 +80,13 @@ def bench(pages: int = 40, *, rounds: int = 3, include_fonttools: bool = True) -
     """
     if pages < 1:
         raise ValueError("pages must be at least 1")
+    from juki.certificates.documents import render_html_pages
+
     html, css = sample.certificate_page()
 
     setup0 = time.perf_counter()
-    first = render.render_pdf(html, css=css)  # builds/loads the working font
+    first, _ = render_html_pages([html])  # builds/loads the working font
+    render.render_pdf(html, css=css)
     render.render_pdf_naive(html, css=css)  # warms Pango/fontconfig for the full font
     setup_seconds = time.perf_counter() - setup0
 
@@ -95,12 +103,13 @@ def bench(pages: int = 40, *, rounds: int = 3, include_fonttools: bool = True) -
     result["naive"] = _measure(
         lambda: [render.render_pdf_naive(html, css=css) for _ in range(pages)], pages, rounds
     )
-    result["optimised"] = _measure(
+    result["weasyprint"] = _measure(
         lambda: [render.render_pdf(html, css=css) for _ in range(pages)], pages, rounds
     )
-    result["optimised_batch"] = _measure(
-        lambda: render.render_pages_pdf([html] * pages, css=css), pages, rounds
+    result["optimised"] = _measure(
+        lambda: [render_html_pages([html]) for _ in range(pages)], pages, rounds
     )
+    result["optimised_batch"] = _measure(lambda: render_html_pages([html] * pages), pages, rounds)
     result["ratio"] = round(
         result["optimised"]["pages_per_second"] / result["naive"]["pages_per_second"], 1
     )

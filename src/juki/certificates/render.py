@@ -1,6 +1,8 @@
 """HTML → PDF for certificates, with WeasyPrint (see docs/decisions/0004-pdf-rendering.md).
 
-:func:`render_pdf` is the production path. What makes it fast, each measured by
+:func:`render_pdf` is the production path of every PDF except certificate pages, which
+:mod:`juki.certificates.fastpdf` writes directly (ten times faster; it hands anything it does
+not know back to :func:`render_documents_pdf`). What makes WeasyPrint fast, each measured by
 :mod:`juki.certificates.bench`:
 
 - the *working font* (:func:`juki.certificates.fonts.working_font_path`) instead of the 46 MB

@@ -298,9 +298,13 @@ def build_pages(document_type: DocumentType | str, person_ids: Sequence[int], op
 def render_html_pages(pages: Sequence[str]) -> tuple[bytes, int]:
     """Render built pages to one PDF. Each page must take exactly one PDF page: content that
     spilled over would misnumber 「x／y」, so it is refused, never printed."""
+    from juki.certificates import fastpdf
     from juki.certificates.render import render_documents_pdf
 
-    pdf, counts = render_documents_pdf(list(pages), css=CSS)
+    try:  # the direct writer: ≈10× faster than WeasyPrint (docs/decisions/0004-pdf-rendering.md)
+        pdf, counts = fastpdf.write_pages(list(pages))
+    except fastpdf.UnsupportedPage:  # HTML outside the page vocabulary: WeasyPrint lays it out
+        pdf, counts = render_documents_pdf(list(pages), css=CSS)
     if any(c != 1 for c in counts):
         raise CertificateRefused("certificate.layout_overflow",
                                  "記載事項が多く、証明書の様式に収まりません。システム管理者に連絡してください。")

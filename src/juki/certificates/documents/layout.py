@@ -5,8 +5,10 @@ verification code (照合番号) and a QR code of the verification URL (issue #4
 number as 「x／y」. The certification statement (認証文), the date in 和暦 and the mayor's title
 and name close the last page.
 
-Pages are separate HTML documents rendered as the pages of one PDF
-(:func:`juki.certificates.render.render_pages_pdf`, one font subset for all). Each page is
+Pages are separate HTML documents rendered as the pages of one PDF (one font subset for all)
+by :mod:`juki.certificates.fastpdf`, which lays out exactly this module's elements with the
+geometry of :data:`CSS` — change both together (tests/certificates/test_fastpdf.py compares
+them with WeasyPrint, which renders anything fastpdf does not know). Each page is
 filled to a measured height (:data:`PAGE_MM`), so a page's content never spills
 over and the 「x／y」 numbering is known before rendering; :func:`juki.certificates.documents.render`
 checks that the PDF has exactly the pages built.

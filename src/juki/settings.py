@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "juki.certificates",
     "juki.protection",
     "juki.stats",
+    "juki.bench",
     "juki.web",
 ]
 
@@ -141,8 +142,15 @@ JUKI_LOGIN_IP_WINDOW_SECONDS = 300
 JUKI_TERMINAL_COOKIE = "juki_terminal"
 JUKI_KEY_DIR = Path(os.environ.get("JUKI_KEY_DIR", JUKI_HOME / "keys"))
 JUKI_MUNICIPALITY_NAME = os.environ.get("JUKI_MUNICIPALITY_NAME", "")
+# Public verification of certificates (/verify/): the base URL printed in the QR code, the rate
+# limit per client IP ("lookups/seconds") and the largest PDF accepted for comparison.
+JUKI_PUBLIC_BASE_URL = os.environ.get("JUKI_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+JUKI_VERIFY_RATE = os.environ.get("JUKI_VERIFY_RATE", "30/600")
+JUKI_VERIFY_MAX_UPLOAD_BYTES = int(os.environ.get("JUKI_VERIFY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
 # Resident search (住民検索): at most this many rows per search (「検索条件を絞り込んでください」).
 JUKI_SEARCH_LIMIT = int(os.environ.get("JUKI_SEARCH_LIMIT", 50))
+# Statistics: counts below this are published as 「X」 (small-cell suppression, docs/statistics.md).
+JUKI_STATS_MIN_CELL = int(os.environ.get("JUKI_STATS_MIN_CELL", 3))
 # Retention (保存期間, juki.audit.retention): audit log at least 10 years, provision records 7.
 JUKI_AUDIT_RETENTION_YEARS = int(os.environ.get("JUKI_AUDIT_RETENTION_YEARS", 10))
 JUKI_PROVISION_RETENTION_YEARS = int(os.environ.get("JUKI_PROVISION_RETENTION_YEARS", 7))

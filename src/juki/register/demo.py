@@ -23,13 +23,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+import operator
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from faker import Faker
 from faker.providers.person.ja_JP import Provider as JaPersonProvider
 
@@ -132,6 +134,8 @@ class VersionPlan:
     confirmed_move_out_address: str = ""
     confirmed_move_out_on: dt.date | None = None
     confirmed_move_out_notice_on: dt.date | None = None
+    furigana: bool = True  # False: before the 振り仮名 was recorded (改正戸籍法, 2025)
+    domicile: str | None = None  # the 本籍 before a change of domicile (None: the person's)
 
 
 @dataclass
@@ -234,10 +238,37 @@ class _Weighted:
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.cum[-1])]
 
 
+class _UniqueDigits:
+    """Distinct random-looking numbers of ``digits`` digits (plus a check digit) in O(1) memory.
+
+    The n-th number is ``(a * (start + n)) mod 10**digits`` with ``a`` coprime to 10: a
+    bijection of the counter, so no number repeats before 10**digits draws and nothing has
+    to be remembered (a set of 3.8 million numbers would take ~300 MB).
+    """
+
+    def __init__(self, rng: random.Random, digits: int, check_digit: Callable[[str], str]):
+        self.modulus = 10 ** digits
+        self.digits = digits
+        self.check_digit = check_digit
+        self.start = rng.randrange(self.modulus)
+        multiplier = rng.randrange(self.modulus // 10, self.modulus)
+        while multiplier % 2 == 0 or multiplier % 5 == 0:
+            multiplier += 1
+        self.multiplier = multiplier
+        self.n = 0
+
+    def next(self) -> str:
+        value = (self.multiplier * (self.start + self.n)) % self.modulus
+        self.n += 1
+        first = f"{value:0{self.digits}d}"
+        return first + self.check_digit(first)
+
+
 class DemoCityGenerator:
     """Generates the demo city household by household. No database access."""
 
     FOREIGN_HOUSEHOLD_SHARE = 0.03
+    MAX_BUILDINGS_PER_BLOCK = 400  # keeps the building pool (and memory) bounded at millions
 
     def __init__(self, *, seed: int = DEFAULT_SEED, residents: int = DEFAULT_RESIDENTS,
                  reference_date: dt.date = REFERENCE_DATE):
@@ -251,8 +282,9 @@ class DemoCityGenerator:
         self.block_by_code = {b.code: b for b in self.blocks}
         self._block_pick = _Weighted(self.blocks, [b.weight for b in self.blocks])
         self._buildings: dict[str, list[tuple[str, str, str]]] = {}
-        self._resident_codes: set[str] = set()
-        self._my_numbers: set[str] = set()
+        # Unique numbers without remembering them: bounded memory at millions (issue #7).
+        self._resident_codes = _UniqueDigits(self.rng, 10, resident_code_id.check_digit)
+        self._my_numbers = _UniqueDigits(self.rng, 11, my_number_id.check_digit)
         self._card_nos: set[str] = set()
         surnames = [(k, kana, rom) for (k, kana, rom) in JaPersonProvider.last_name_pairs]
         weights = list(JaPersonProvider.last_name_pairs.values())
@@ -285,20 +317,10 @@ class DemoCityGenerator:
         return dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=TOKYO)
 
     def _resident_code(self) -> str:
-        while True:
-            first = f"{self.rng.randrange(10**10):010d}"
-            code = first + resident_code_id.check_digit(first)
-            if code not in self._resident_codes:
-                self._resident_codes.add(code)
-                return code
+        return self._resident_codes.next()
 
     def _my_number(self) -> str:
-        while True:
-            first = f"{self.rng.randrange(10**11):011d}"
-            number = first + my_number_id.check_digit(first)
-            if number not in self._my_numbers:
-                self._my_numbers.add(number)
-                return number
+        return self._my_numbers.next()
 
     def _card_no(self) -> str:
         letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -335,7 +357,7 @@ class DemoCityGenerator:
         assert block is not None
         if self.rng.random() < 0.27:  # flat in an apartment building: 方書
             pool = self._buildings.setdefault(block.code, [])
-            if pool and self.rng.random() < 0.75:
+            if pool and (self.rng.random() < 0.75 or len(pool) >= self.MAX_BUILDINGS_PER_BLOCK):
                 banchi, name, kana = self.rng.choice(pool)
             else:
                 stem = self.fake.building_name()
@@ -774,26 +796,53 @@ class DemoCityGenerator:
             m.listing_order = order
             m.resident_code = self._resident_code()
             m.my_number = self._my_number()
-        moved_on, old_address = None, None
         removals = [m.removal[1] for m in plan.members if m.removal]
         latest_end = min(removals) if removals else self.today
-        # A move within the city is history only when it happened after the records were
-        # computerised (before that, the migrated record shows the address of the day).
+        # Moves within the city (転居) are history only when they happened after the records
+        # were computerised (before that, the migrated record shows the address of the day).
+        # Most households moved 0-2 times; each move is a version for every member then present.
         start = max((plan.established_on or self.today) + dt.timedelta(days=365),
                     self.migration_at.date() + dt.timedelta(days=1))
-        if self.rng.random() < 0.06 and start < latest_end - dt.timedelta(days=60):
-            moved_on = self._between(start, latest_end - dt.timedelta(days=60))
-            old_address = self._address()
+        moves: list[tuple[dt.date, Address]] = []  # (moved on, the address left), oldest first
+        if start < latest_end - dt.timedelta(days=60):
+            count = self.rng.choices((0, 1, 2, 3, 4), (0.40, 0.27, 0.18, 0.10, 0.05))[0]
+            days = sorted({self._between(start, latest_end - dt.timedelta(days=60)) for _ in range(count)})
+            moves = [(day, self._address()) for day in days]
         for m in plan.members:
-            m.versions = self._versions(plan, m, moved_on, old_address)
+            m.versions = self._versions(plan, m, moves)
         return plan
 
-    def _versions(self, plan: HouseholdPlan, m: PersonPlan, moved_on: dt.date | None,
-                  old_address: Address | None) -> list[VersionPlan]:
+    def _later_events(self, m: PersonPlan, lo: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+        """Changes other than moves in ``[lo, end)``: 振り仮名の記載 (改正戸籍法, 2025-05-26),
+        本籍の変更 (転籍), 職権修正, and for foreign residents 在留期間の更新."""
+        rng = self.rng
+        events: list[tuple[dt.date, str]] = []
+        last = end - dt.timedelta(days=1)
+        if lo > last:
+            return events
+        if m.resident_kind == ResidentKind.FOREIGN:
+            if m.foreign and m.foreign.stay:
+                lo_f = max(lo, self.foreign_register_start)
+                if lo_f <= last:
+                    for _ in range(rng.choice((0, 1, 1, 2, 3))):
+                        events.append((self._between(lo_f, last), ChangeReason.FOREIGN_STATUS_CHANGE))
+            return events
+        furigana_start = dt.date(2025, 5, 26)
+        if (m.furigana_certification != FuriganaCertification.NONE and max(lo, furigana_start) <= last
+                and rng.random() < 0.8):
+            events.append((self._between(max(lo, furigana_start), last), ChangeReason.FURIGANA))
+        if rng.random() < 0.15:
+            events.append((self._between(lo, last), ChangeReason.DOMICILE_CHANGE))
+        if rng.random() < 0.08:
+            events.append((self._between(lo, last), ChangeReason.EX_OFFICIO_CORRECTION))
+        return events
+
+    def _versions(self, plan: HouseholdPlan, m: PersonPlan,
+                  moves: list[tuple[dt.date, Address]]) -> list[VersionPlan]:
         assert m.joined_on is not None
         joined = m.joined_on
-        moved = moved_on is not None and old_address is not None and joined < moved_on
-        first_address = old_address if moved and old_address else plan.address
+        mine = [(day, old) for day, old in moves if joined < day]
+        first_address = mine[0][1] if mine else plan.address
         if joined < self.migration_at.date():
             notified, recorded, reason = None, self.migration_at, ChangeReason.INITIAL
         elif m.became_resident_reason == ChangeReason.LAW_ENFORCEMENT:
@@ -810,15 +859,40 @@ class DemoCityGenerator:
             previous_householder=m.pre_move_in_householder,
             address_established_on=established, address_established_notified_on=notified,
         )]
-        if moved and moved_on and old_address:
-            notified = self._notify(moved_on)
-            versions.append(VersionPlan(
-                valid_from=moved_on, notified_on=notified, recorded_at=self._at(notified),
-                change_reason=ChangeReason.MOVE_WITHIN, address=plan.address,
-                previous_address=self.address_text(old_address),
-                previous_householder=plan.members[0].full_name,
-                address_established_on=moved_on, address_established_notified_on=notified,
-            ))
+        end = m.removal[1] if m.removal else self.today
+        lo = max(joined, self.migration_at.date()) + dt.timedelta(days=1)
+        events: list[tuple[dt.date, str, int]] = [(day, ChangeReason.MOVE_WITHIN, i) for i, (day, _) in enumerate(mine)]
+        events += [(day, why, -1) for day, why in self._later_events(m, lo, end)]
+        events.sort(key=lambda e: (e[0], e[2]))
+        furigana_at = domicile_at = None
+        for day, why, i in events:
+            prev = versions[-1]
+            notified = self._notify(day)
+            v = VersionPlan(
+                valid_from=day, notified_on=notified,
+                recorded_at=max(self._at(notified), prev.recorded_at + dt.timedelta(minutes=1)),
+                change_reason=why, address=prev.address, previous_address=prev.previous_address,
+                previous_householder=prev.previous_householder,
+                address_established_on=prev.address_established_on,
+                address_established_notified_on=prev.address_established_notified_on,
+            )
+            if why == ChangeReason.MOVE_WITHIN:
+                v.address = mine[i + 1][1] if i + 1 < len(mine) else plan.address
+                v.previous_address = self.address_text(mine[i][1])
+                v.previous_householder = plan.members[0].full_name
+                v.address_established_on, v.address_established_notified_on = day, notified
+            elif why == ChangeReason.FURIGANA:
+                furigana_at = len(versions)
+            elif why == ChangeReason.DOMICILE_CHANGE and domicile_at is None:
+                domicile_at = len(versions)
+            versions.append(v)
+        if furigana_at is not None:
+            for v in versions[:furigana_at]:
+                v.furigana = False
+        if domicile_at is not None:
+            old = self._domicile()
+            for v in versions[:domicile_at]:
+                v.domicile = old
         if m.removal:
             reason_code, day = m.removal
             prev = versions[-1]
@@ -908,8 +982,11 @@ class DemoCounts:
     removed: int = 0
     foreign_residents: int = 0
     versions: int = 0
+    seconds: float = 0.0  # the whole load, indexes included
+    write_seconds: float = 0.0  # inside COPY / executemany
+    index_seconds: float = 0.0  # rebuilding indexes and ANALYZE (0 when they were kept)
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -946,18 +1023,15 @@ def _write_master(gen: DemoCityGenerator) -> tuple[dict[str, int], DemoCounts]:
     return ids, DemoCounts(town_blocks=len(blocks), districts=len(districts))
 
 
-def _record_fields(m: PersonPlan, v: VersionPlan) -> dict[str, Any]:
-    """The ResidentRecord fields of one version (everything but keys and numbers)."""
+def _person_fields(m: PersonPlan) -> dict[str, Any]:
+    """The fields every version of a person shares (computed once per person), on top of
+    the model defaults, so that a version's row is a dict copy and an update."""
     f = m.foreign
-    fields: dict[str, Any] = {
-        "valid_from": v.valid_from, "notified_on": v.notified_on, "recorded_at": v.recorded_at,
-        "change_reason": v.change_reason, "recorded_by": DEMO_STAFF_ID,
-        "resident_kind": m.resident_kind, "status": v.status, "removal_reason": v.removal_reason,
-        "removed_on": v.removed_on, "removal_notified_on": v.removal_notified_on,
-        "retention_until": v.retention_until,
+    fields: dict[str, Any] = dict(_RECORD_DEFAULTS)
+    fields.update({
+        "recorded_by": DEMO_STAFF_ID, "resident_kind": m.resident_kind,
         "family_name": m.family_name, "given_name": m.given_name,
         "family_name_kana": m.family_kana, "given_name_kana": m.given_kana,
-        "furigana_certification": m.furigana_certification,
         "alphabet_name": m.alphabet_name, "concurrent_name": m.concurrent_name,
         "concurrent_name_kana": m.concurrent_name_kana, "alias_name": m.alias_name,
         "alias_name_kana": m.alias_kana, "former_surname": m.former_surname,
@@ -965,25 +1039,11 @@ def _record_fields(m: PersonPlan, v: VersionPlan) -> dict[str, Any]:
         "name_kana_key": kana_search_key(m.family_kana + m.given_kana),
         "name_key": kanji_search_key(m.family_name + m.given_name),
         "birth_date_precision": m.birth_precision, "birth_date_note": m.birth_note, "sex": m.sex,
-        "banchi": v.address.banchi, "katagaki": v.address.katagaki,
-        "katagaki_kana": v.address.katagaki_kana, "katagaki_hidden": v.address.katagaki_hidden,
         "relationship": m.relationship, "listing_order": m.listing_order,
-        "domicile": m.domicile, "domicile_head": m.domicile_head,
-        "resident_code": m.resident_code,
+        "domicile_head": m.domicile_head, "resident_code": m.resident_code,
         "became_resident_on": m.joined_on, "became_resident_reason": m.became_resident_reason,
-        "address_established_on": v.address_established_on,
-        "address_established_notified_on": v.address_established_notified_on,
-        "previous_address": v.previous_address,
-        "previous_householder": v.previous_householder,
         "pre_move_in_address": m.pre_move_in_address, "pre_move_in_householder": m.pre_move_in_householder,
-        "planned_move_out_address": v.planned_move_out_address, "planned_move_out_on": v.planned_move_out_on,
-        "planned_move_out_notified_on": v.planned_move_out_notified_on,
-        "confirmed_move_out_address": v.confirmed_move_out_address,
-        "confirmed_move_out_on": v.confirmed_move_out_on,
-        "confirmed_move_out_notice_on": v.confirmed_move_out_notice_on,
-    }
-    if m.furigana_certification != FuriganaCertification.NONE:
-        fields["family_name_furigana"], fields["given_name_furigana"] = m.family_kana, m.given_kana
+    })
     if m.former_surname:
         fields["former_surname_furigana_certification"] = FuriganaCertification.CERTIFIED
     y, mo, d = m.birth.year, m.birth.month, m.birth.day
@@ -1004,9 +1064,87 @@ def _record_fields(m: PersonPlan, v: VersionPlan) -> dict[str, Any]:
     return fields
 
 
+def _record_fields(m: PersonPlan, v: VersionPlan, person: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ResidentRecord fields of one version (everything but keys and numbers);
+    ``person`` is :func:`_person_fields` of ``m`` when the caller already has it."""
+    fields = dict(person if person is not None else _person_fields(m))
+    furigana = m.furigana_certification != FuriganaCertification.NONE and v.furigana
+    address = v.address
+    fields.update({
+        "valid_from": v.valid_from, "notified_on": v.notified_on, "recorded_at": v.recorded_at,
+        "change_reason": v.change_reason, "status": v.status, "removal_reason": v.removal_reason,
+        "removed_on": v.removed_on, "removal_notified_on": v.removal_notified_on,
+        "retention_until": v.retention_until,
+        "furigana_certification": m.furigana_certification if v.furigana else FuriganaCertification.NONE,
+        "family_name_furigana": m.family_kana if furigana else "",
+        "given_name_furigana": m.given_kana if furigana else "",
+        "banchi": address.banchi, "katagaki": address.katagaki,
+        "katagaki_kana": address.katagaki_kana, "katagaki_hidden": address.katagaki_hidden,
+        "domicile": m.domicile if v.domicile is None else v.domicile,
+        "address_established_on": v.address_established_on,
+        "address_established_notified_on": v.address_established_notified_on,
+        "previous_address": v.previous_address,
+        "previous_householder": v.previous_householder,
+        "planned_move_out_address": v.planned_move_out_address, "planned_move_out_on": v.planned_move_out_on,
+        "planned_move_out_notified_on": v.planned_move_out_notified_on,
+        "confirmed_move_out_address": v.confirmed_move_out_address,
+        "confirmed_move_out_on": v.confirmed_move_out_on,
+        "confirmed_move_out_notice_on": v.confirmed_move_out_notice_on,
+    })
+    return fields
+
+
+_RECORD_COLUMNS = [f for f in ResidentRecord._meta.concrete_fields if not f.primary_key]
+_RECORD_DEFAULTS = {f.attname: f.get_default() for f in _RECORD_COLUMNS}
+_HOUSEHOLD_COLUMNS = ("household_no", "created_at", "established_on", "dissolved_on")
+_PERSON_COLUMNS = ("addressee_no", "created_at")
+BULK_INDEX_THRESHOLD = 50_000  # from this many residents, indexes are dropped and rebuilt
+
+
+class _Progress:
+    """A small progress printer on stderr: done / total, rate and ETA (no dependency).
+
+    On a terminal it redraws one line at most once a second; otherwise (a log file) it
+    writes a line every ``log_every`` seconds.
+    """
+
+    def __init__(self, total: int, stream: TextIO | None, *, label: str = "住民", log_every: float = 10.0):
+        self.total = total
+        self.stream = stream
+        self.label = label
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.tty = bool(stream is not None and getattr(stream, "isatty", lambda: False)())
+        self.every = 1.0 if self.tty else log_every
+
+    def __call__(self, done: int, *, final: bool = False) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if not final and now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = max(now - self.started, 1e-9)
+        rate = done / elapsed
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        width = 30
+        filled = int(width * done / self.total) if self.total else width
+        line = (f"{self.label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{self.total:,} "
+                f"{rate:,.0f}/s 経過 {_hms(elapsed)} 残り {_hms(eta)}")
+        self.stream.write(("\r" + line + ("\n" if final else "")) if self.tty else line + "\n")
+        self.stream.flush()
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 class _BatchWriter:
-    """Buffers household plans and writes them in batches. The single place to swap
-    ``bulk_create`` for PostgreSQL ``COPY`` when the demo scales to millions (issue #7)."""
+    """Buffers household plans and writes them a batch at a time with the database's bulk
+    path: PostgreSQL ``COPY … FROM STDIN`` (psycopg 3 ``cursor.copy``), SQLite
+    ``executemany`` inside the one load transaction. Rows are plain tuples in column order,
+    never model instances, so memory holds one batch only."""
 
     def __init__(self, block_ids: dict[str, int], counts: DemoCounts, batch_persons: int,
                  progress: Callable[[DemoCounts], None]):
@@ -1016,6 +1154,21 @@ class _BatchWriter:
         self.progress = progress
         self.buffer: list[HouseholdPlan] = []
         self.buffered_persons = 0
+        self.postgres = connection.vendor == "postgresql"
+        self.raw = connection.connection  # the DB-API connection of the open transaction
+        self.write_seconds = 0.0
+        self.record_attnames = [f.attname for f in _RECORD_COLUMNS]
+        if self.postgres:
+            self.convert: dict[str, Callable[[Any], Any]] = {}
+        else:  # what Django's SQLite backend stores: ISO dates, naive UTC datetimes
+            ops = connection.ops
+            self.convert = {}
+            for f in _RECORD_COLUMNS:
+                kind = f.get_internal_type()
+                if kind == "DateField":
+                    self.convert[f.attname] = ops.adapt_datefield_value
+                elif kind == "DateTimeField":
+                    self.convert[f.attname] = ops.adapt_datetimefield_value
 
     def add(self, plan: HouseholdPlan) -> None:
         self.buffer.append(plan)
@@ -1023,31 +1176,37 @@ class _BatchWriter:
         if self.buffered_persons >= self.batch_persons:
             self.flush()
 
-    def flush(self) -> None:
-        if not self.buffer:
-            return
+    def _rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         household_nos = iter(numbering.allocate(numbering.HOUSEHOLD, len(self.buffer)))
         addressee_nos = iter(numbering.allocate(numbering.ADDRESSEE, self.buffered_persons))
-        households, persons, records = [], [], []
+        households: list[tuple[Any, ...]] = []
+        persons: list[tuple[Any, ...]] = []
+        records: list[tuple[Any, ...]] = []
+        convert = self.convert
+        row_of = operator.itemgetter(*self.record_attnames)
         for plan in self.buffer:
             first = min(v.recorded_at for m in plan.members for v in m.versions)
-            household = Household(household_no=next(household_nos), created_at=first,
-                                  established_on=plan.established_on, dissolved_on=plan.dissolved_on)
-            households.append(household)
+            household_no = next(household_nos)
+            households.append((household_no, first, plan.established_on, plan.dissolved_on))
             for m in plan.members:
                 addressee_no = next(addressee_nos)
-                persons.append(Person(addressee_no=addressee_no, created_at=m.versions[0].recorded_at))
+                persons.append((addressee_no, m.versions[0].recorded_at))
                 blob, index = seal(m.my_number, addressee_no)
+                person = _person_fields(m)
                 last = len(m.versions)
                 for n, v in enumerate(m.versions, start=1):
-                    records.append(ResidentRecord(
+                    fields = _record_fields(m, v, person)
+                    fields.update(
                         person_id=addressee_no, version=n, is_current=n == last,
                         superseded_at=m.versions[n].recorded_at if n < last else None,
-                        town_block_id=self.block_ids[v.address.block_code],
-                        household_id=household.household_no,
+                        town_block_id=self.block_ids[v.address.block_code], household_id=household_no,
                         my_number_enc=blob, my_number_index=index,
-                        **_record_fields(m, v),
-                    ))
+                    )
+                    if convert:
+                        for a, fn in convert.items():
+                            if fields[a] is not None:
+                                fields[a] = fn(fields[a])
+                    records.append(row_of(fields))
                 self.counts.persons += 1
                 if m.is_resident:
                     self.counts.residents += 1
@@ -1055,37 +1214,143 @@ class _BatchWriter:
                         self.counts.foreign_residents += 1
                 else:
                     self.counts.removed += 1
-        Household.objects.bulk_create(households, batch_size=1000)
-        Person.objects.bulk_create(persons, batch_size=1000)
-        ResidentRecord.objects.bulk_create(records, batch_size=500)
+        if convert:
+            households = [(h[0], convert["recorded_at"](h[1]),
+                           *(convert["valid_from"](d) if d is not None else None for d in h[2:])) for h in households]
+            persons = [(p[0], convert["recorded_at"](p[1])) for p in persons]
+        return households, persons, records
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        households, persons, records = self._rows()
+        started = time.perf_counter()
+        write_rows(Household._meta.db_table, _HOUSEHOLD_COLUMNS, households)
+        write_rows(Person._meta.db_table, _PERSON_COLUMNS, persons)
+        write_rows(ResidentRecord._meta.db_table, [f.column for f in _RECORD_COLUMNS], records)
+        self.write_seconds += time.perf_counter() - started
         self.counts.households += len(households)
         self.counts.versions += len(records)
         self.buffer, self.buffered_persons = [], 0
         self.progress(self.counts)
 
 
+def write_rows(table: str, columns: Any, rows: list[tuple[Any, ...]]) -> None:
+    """The raw bulk write: ``COPY`` on PostgreSQL, ``executemany`` on SQLite (in the caller's
+    transaction). Also the baseline ``juki bench`` compares the loader with."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in columns)
+    raw = connection.connection
+    if connection.vendor == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" for _ in columns)
+        cur = raw.cursor()
+        try:
+            cur.executemany(f"INSERT INTO {qn(table)} ({cols}) VALUES ({marks})", rows)  # noqa: S608 - names from model meta
+        finally:
+            cur.close()
+
+
+# --- indexes: dropped before a large load, rebuilt after (faster than maintaining them) ----
+
+def drop_secondary_indexes(table: str) -> list[str]:
+    """Drop ``table``'s indexes, unique and foreign-key constraints except the primary key;
+    return the SQL that recreates them (in order). Runs inside the load transaction, so a
+    failed load restores them with the rollback."""
+    restore: list[str] = []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "WHERE c.conrelid = %s::regclass AND c.contype IN ('f', 'u') ORDER BY c.contype DESC, c.conname",
+                [table])
+            constraints = cur.fetchall()
+            cur.execute(
+                "SELECT ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class ci ON ci.oid = i.indexrelid "
+                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+                [table])
+            indexes = cur.fetchall()
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks may block ALTER TABLE
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+            for name, _ in constraints:
+                cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            for name, _ in indexes:
+                cur.execute(f'DROP INDEX "{name}"')
+            restore += [definition for _, definition in indexes]
+            restore += [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+                        for name, definition in reversed(constraints)]  # unique first, then FKs
+        else:
+            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                        "AND sql IS NOT NULL ORDER BY name", [table])
+            for name, sql in cur.fetchall():
+                cur.execute(f'DROP INDEX "{name}"')
+                restore.append(sql)
+    return restore
+
+
+def rebuild_indexes(restore: list[str]) -> None:
+    """Recreate what :func:`drop_secondary_indexes` dropped, then refresh planner statistics."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for sql in restore:
+            cur.execute(sql)
+        cur.execute("ANALYZE")
+
+
 def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
               reference_date: dt.date = REFERENCE_DATE, batch_persons: int = 2000,
-              stdout: TextIO | None = None) -> DemoCounts:
-    """Write the demo city into an empty register, in one transaction, and audit it."""
+              stdout: TextIO | None = None, progress_stream: TextIO | None = None,
+              bulk_indexes: bool | None = None) -> DemoCounts:
+    """Write the demo city into an empty register, in one transaction, and audit it.
+
+    Streams: the generator yields one household at a time and the writer holds one batch
+    of ``batch_persons`` persons, so memory does not grow with ``residents``. With
+    ``bulk_indexes`` (default: from ``BULK_INDEX_THRESHOLD`` residents) the record table's
+    secondary indexes and constraints are dropped first and rebuilt after the rows are in.
+    ``progress_stream`` (e.g. ``sys.stderr``) gets a progress bar with rate and ETA.
+    """
     if residents < 1:
         raise JukiError("DEMO_RESIDENTS", "住民数は1以上で指定してください。")
+    bar = _Progress(residents, progress_stream)
+    if bulk_indexes is None:
+        bulk_indexes = residents >= BULK_INDEX_THRESHOLD
 
     def progress(counts: DemoCounts) -> None:
         if stdout is not None:
             stdout.write(f"  住民 {counts.residents:,} / {residents:,} 人（除票 {counts.removed:,} 件）\n")
+        bar(counts.residents)
 
+    started = time.perf_counter()
     gen = DemoCityGenerator(seed=seed, residents=residents, reference_date=reference_date)
     with transaction.atomic():
         if not register_is_empty():
             raise JukiError("DEMO_NOT_EMPTY", "住民基本台帳に既にデータがあるため、デモ自治体を作成できません。")
         block_ids, counts = _write_master(gen)
+        restore = drop_secondary_indexes(ResidentRecord._meta.db_table) if bulk_indexes else []
         writer = _BatchWriter(block_ids, counts, batch_persons, progress)
         for plan in gen.households():
             writer.add(plan)
         writer.flush()
+        bar(counts.residents, final=True)
+        index_started = time.perf_counter()
+        if bulk_indexes:
+            if progress_stream is not None:
+                progress_stream.write(f"索引を作成しています（{len(restore)} 件）…\n")
+            rebuild_indexes(restore)
+        counts.index_seconds = round(time.perf_counter() - index_started, 2)
+        counts.write_seconds = round(writer.write_seconds, 2)
+        counts.seconds = round(time.perf_counter() - started, 2)
         audit_record(
             EventType.DEMO_LOADED, action="create", function="cli.demo",
-            detail={"seed": seed, "reference_date": reference_date.isoformat(), **counts.as_dict()},
+            detail={"seed": seed, "reference_date": reference_date.isoformat(), "bulk_indexes": bulk_indexes,
+                    **counts.as_dict()},
         )
     return counts

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BenchConfig(AppConfig):
+    name = "juki.bench"
+    label = "bench"
+    verbose_name = "性能測定"

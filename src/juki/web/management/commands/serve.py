@@ -20,5 +20,16 @@ class Command(BaseCommand):
 
         from juki.wsgi import application
 
+        self._prepare_certificate_font()
         self.stdout.write(f"juki: http://{host}:{port}/ で待ち受けます（Ctrl+C で終了）")
         serve(application, host=host, port=port, threads=threads, ident="juki")
+
+    def _prepare_certificate_font(self) -> None:
+        """Build the certificate working font now (seconds, once per font version), not on the first
+        certificate a clerk issues. Without the IPAmj明朝 font juki still serves; issuing refuses."""
+        from juki.certificates import fonts
+
+        try:
+            fonts.working_font_path()
+        except OSError as exc:
+            self.stderr.write(f"juki: 証明書用フォントを準備できません（{exc}）。証明書の交付はできません。")

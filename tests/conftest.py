@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -120,3 +121,30 @@ def logged_in(client: Client, staff: Staff, terminal: Terminal) -> Client:
 def as_staff(client: Client, terminal: Terminal) -> Callable[[Staff], Client]:
     """``as_staff(clerk)`` returns a test client logged in as that persona at the terminal."""
     return lambda staff: logged_in(client, staff, terminal)
+
+
+# --- a real browser (Debian's Chromium driven by Playwright) --------------------------------
+
+#: Screenshots and downloads of the browser tests, kept for people to look at.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Debian's Chromium, launched headless for one test."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            # ORM calls made while Playwright's event loop runs get their own connections
+            # (asgiref keys them by context); close them, or PostgreSQL cannot drop the test DB.
+            connections.close_all()

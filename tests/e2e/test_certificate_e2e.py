@@ -12,37 +12,20 @@ real — staff ID, password, and the second factor (TOTP, enrolled at this first
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pyotp
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
-from tests.conftest import PASSWORD, at_terminal
+from playwright.sync_api import Browser, BrowserContext, expect
+from tests.conftest import ARTIFACTS, PASSWORD, at_terminal
 from tests.register.factories import add_household, small_city
 
 from juki.certificates.models import Certificate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()
 
 
 def at_counter(browser: Browser, live_server, terminal) -> BrowserContext:

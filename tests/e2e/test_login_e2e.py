@@ -8,12 +8,11 @@ Source: issue #2 "Done when" (a demo staff member logs in with the second factor
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import pyotp
 import pytest
-from django.db import connections
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
+from tests.conftest import ARTIFACTS
 
 from juki.core import clock
 from juki.security import terminals
@@ -23,28 +22,17 @@ from juki.security.roles import TERMINAL_FUNCTIONS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Correct-Horse-9-Battery"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 
 
 @pytest.fixture
-def browser_page():
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="ja-JP")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            # ORM calls made while Playwright's event loop runs get their own connections
-            # (asgiref keys them by context); close them, or PostgreSQL cannot drop the test DB.
-            connections.close_all()
+def browser_page(browser):
+    context = browser.new_context(locale="ja-JP")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def test_a_new_staff_member_enrols_the_terminal_and_the_second_factor_and_reaches_the_menu(live_server, browser_page):

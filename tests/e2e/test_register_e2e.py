@@ -13,14 +13,12 @@ end-to-end test (test_login_e2e.py).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
-from tests.conftest import logged_in
+from playwright.sync_api import Browser, BrowserContext, expect
+from tests.conftest import ARTIFACTS, logged_in
 from tests.register.factories import small_city
 
 from juki.core import clock
@@ -28,24 +26,7 @@ from juki.register.models import Change, ChangeState, ResidentRecord
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            # ORM calls made while Playwright's event loop runs get their own connections
-            # (asgiref keys them by context); close them, or PostgreSQL cannot drop the test DB.
-            connections.close_all()
 
 
 def session_for(browser: Browser, live_server, staff, terminal) -> BrowserContext:

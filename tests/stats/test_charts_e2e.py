@@ -7,13 +7,10 @@ tests/e2e/test_register_e2e.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.db import connections
 from django.test import Client
-from playwright.sync_api import expect, sync_playwright
-from tests.conftest import logged_in
+from playwright.sync_api import expect
+from tests.conftest import ARTIFACTS, logged_in
 
 from juki.security.roles import Role
 
@@ -21,20 +18,7 @@ from .city import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()
 
 
 def test_the_pyramid_block_bars_and_monthly_chart_render_with_bars(live_server, browser, clerk, approver, make_staff,

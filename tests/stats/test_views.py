@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from tests.conftest import ARTIFACTS
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
@@ -19,7 +19,6 @@ from juki.security.roles import Role
 from .city import build
 
 pytestmark = pytest.mark.django_db
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 #: Names of residents of the test city: none may appear on a statistics page.
 RESIDENT_NAMES = ("春子", "NGUYEN", "トメ", "太郎1")  # (not 花子: the clerk persona is 窓口 花子)

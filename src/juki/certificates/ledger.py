@@ -153,27 +153,12 @@ def ledger_csv(ledger: Ledger) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-LEDGER_PRINT_CSS = """
-@page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm;
-        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
-html { font-family: @FONT_STACK@; font-size: 8.5pt; line-height: 1.4; color: #000; }
-body { margin: 0; }
-h1 { font-size: 15pt; text-align: center; margin: 0 0 3mm 0; font-weight: normal; letter-spacing: 0.2em; }
-h2 { font-size: 11pt; margin: 5mm 0 2mm 0; }
-p { margin: 1mm 0; }
-table { width: 100%; border-collapse: collapse; margin-bottom: 2mm; }
-th, td { border: 0.5pt solid #000; padding: 0.8mm 1.2mm; vertical-align: top; overflow-wrap: anywhere; }
-th { font-weight: normal; background: #eee; text-align: center; }
-td.n { text-align: right; }
-tr { break-inside: avoid; }
-"""
 
 
 def ledger_pdf(ledger: Ledger) -> bytes:
     """交付簿 (A4 landscape PDF) for the day, with the certificate renderer."""
-    from .fonts import FONT_STACK
-    from .render import render_pdf
+    from .render import REPORT_PRINT_CSS, render_pdf
 
     html = render_to_string("certificates/ledger_print.html", {
         "ledger": ledger, "generated_at": timezone.localtime(clock.now())})
-    return render_pdf(html, css=LEDGER_PRINT_CSS.replace("@FONT_STACK@", FONT_STACK))
+    return render_pdf(html, css=REPORT_PRINT_CSS)

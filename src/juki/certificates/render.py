@@ -35,6 +35,24 @@ from typing import Any
 
 from juki.certificates import fonts
 
+#: Stylesheet of the A4 landscape reports printed from the staff screens (交付簿, access review):
+#: the certificate font stack, page numbers, ruled tables. Reports append their own rules.
+REPORT_PRINT_CSS = """
+@page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm;
+        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
+html { font-family: @FONT_STACK@; font-size: 8.5pt; line-height: 1.4; color: #000; }
+body { margin: 0; }
+h1 { font-size: 15pt; text-align: center; margin: 0 0 3mm 0; font-weight: normal; letter-spacing: 0.2em; }
+h2 { font-size: 11pt; margin: 5mm 0 2mm 0; }
+h3 { font-size: 9.5pt; margin: 3mm 0 1mm 0; }
+p { margin: 1mm 0; }
+table { width: 100%; border-collapse: collapse; margin-bottom: 2mm; }
+th, td { border: 0.5pt solid #000; padding: 0.8mm 1.2mm; vertical-align: top; overflow-wrap: anywhere; }
+th { font-weight: normal; background: #eee; text-align: center; }
+td.n { text-align: right; }
+tr { break-inside: avoid; }
+""".replace("@FONT_STACK@", fonts.FONT_STACK)
+
 __all__ = ["CERTIFICATE_UA_CSS", "render_pdf", "render_pages_pdf", "render_documents_pdf", "render_pdf_naive"]
 
 #: User-agent stylesheet for certificate templates: the HTML5 defaults (as in WeasyPrint's
@@ -139,16 +157,7 @@ def render_pages_pdf(pages: Sequence[str], *, css: str | None = None) -> bytes:
 
     For batch printing: the per-document costs (font subsetting, PDF assembly) are paid once.
     """
-    if not pages:
-        raise ValueError("no pages to render")
-    with _lock:
-        config, _, html_class = _setup()
-        sheets = _stylesheets(css)
-        documents = [
-            html_class(string=page).render(stylesheets=sheets, font_config=config) for page in pages
-        ]
-        all_pages = [page for document in documents for page in document.pages]
-        return documents[0].copy(all_pages).write_pdf()
+    return render_documents_pdf(pages, css=css)[0]
 
 
 def render_documents_pdf(pages: Sequence[str], *, css: str | None = None) -> tuple[bytes, list[int]]:

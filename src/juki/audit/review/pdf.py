@@ -15,30 +15,18 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from juki.certificates.fonts import FONT_STACK
+from juki.certificates.render import REPORT_PRINT_CSS, render_pdf
 from juki.core import clock
 
 from .report import Review
 
 #: Print stylesheet: A4, the certificate font stack, fixed table layout (docs/decisions/0004).
-REVIEW_PRINT_CSS = """
-@page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm;
-        @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }
-html { font-family: @FONT_STACK@; font-size: 8.5pt; line-height: 1.4; color: #000; }
-body { margin: 0; }
-h1 { font-size: 15pt; text-align: center; margin: 0 0 3mm 0; font-weight: normal; letter-spacing: 0.2em; }
-h2 { font-size: 11pt; margin: 5mm 0 2mm 0; }
-h3 { font-size: 9.5pt; margin: 3mm 0 1mm 0; }
-p { margin: 1mm 0; }
-table { width: 100%; table-layout: fixed; border-collapse: collapse; margin-bottom: 2mm; }
-th, td { border: 0.5pt solid #000; padding: 0.8mm 1.2mm; vertical-align: top; overflow-wrap: anywhere; }
-th { font-weight: normal; background: #eee; text-align: center; }
-td.n { text-align: right; }
+REVIEW_PRINT_CSS = REPORT_PRINT_CSS + """
+table { table-layout: fixed; }
 table.head th { width: 30mm; text-align: left; }
-tr { break-inside: avoid; }
 .open { font-weight: bold; }
 .note { font-size: 7.5pt; }
-""".replace("@FONT_STACK@", FONT_STACK)
+"""
 
 
 def review_print_context(review: Review) -> dict[str, Any]:
@@ -54,7 +42,5 @@ def review_print_context(review: Review) -> dict[str, Any]:
 
 def review_pdf(review: Review) -> bytes:
     """点検報告書 (PDF bytes) for ``review``."""
-    from juki.certificates.render import render_pdf
-
     html = render_to_string("audit/review_print.html", review_print_context(review))
     return render_pdf(html, css=REVIEW_PRINT_CSS)

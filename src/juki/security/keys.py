@@ -6,6 +6,13 @@ implementing the same three methods and naming it in ``JUKI_KEY_PROVIDER``.
 
 Keys are named by purpose and carry a key ID, so ciphertexts and signatures say which key
 made them and rotation can keep old keys for reading.
+
+Key material is cached per process (issue #7: reading the files on every encrypt / hash cost
+more than the cryptography). Each cache entry remembers the file's identity (inode, size,
+mtime, ctime) and is used only while one ``stat`` of the file still gives the same identity, so
+a rotation by another process (``juki keys rotate`` replaces ``<purpose>.current``) or a key
+file removed or replaced is seen on the next call; :meth:`LocalKeyProvider.new_key` and
+:func:`reset_provider_cache` drop the cache in this process at once.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -30,6 +39,28 @@ class LocalKeyProvider:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
+        self._dir = os.fspath(self.directory)
+        # file name -> (file identity when read, parsed value); see _cached().
+        self._cache: dict[str, tuple[tuple[int, int, int, int], Any]] = {}
+
+    def _cached(self, name: str, load: Callable[[Path], Any]) -> Any:
+        """``load(path)`` of the file ``name`` in the key directory, reused while it is the same
+        file, unchanged (one ``stat``).
+
+        A missing file raises FileNotFoundError as reading it would; a file replaced (new inode,
+        as ``os.replace`` makes) or rewritten (size, mtime, ctime) is read again.
+        """
+        st = os.stat(f"{self._dir}/{name}")
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        value = load(self.directory / name)
+        self._cache[name] = (stamp, value)
+        return value
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
 
     def _ensure_dir(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -42,8 +73,10 @@ class LocalKeyProvider:
             fh.write(data)
 
     def _current_kid(self, purpose: str) -> str | None:
-        pointer = self.directory / f"{purpose}.current"
-        return pointer.read_text().strip() if pointer.exists() else None
+        try:
+            return self._cached(f"{purpose}.current", lambda p: p.read_text().strip())  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return None
 
     def new_key(self, purpose: str) -> str:
         """Create a new current key for ``purpose``; return its key ID."""
@@ -58,6 +91,7 @@ class LocalKeyProvider:
         tmp = self.directory / f"{purpose}.current.tmp"
         tmp.write_text(kid)
         os.replace(tmp, self.directory / f"{purpose}.current")
+        self.clear_cache()
         return kid
 
     def current_kid(self, purpose: str) -> str:
@@ -65,15 +99,19 @@ class LocalKeyProvider:
         return kid if kid else self.new_key(purpose)
 
     def secret(self, kid: str) -> bytes:
-        return (self.directory / f"{kid}.key").read_bytes()
+        return self._cached(f"{kid}.key", Path.read_bytes)  # type: ignore[no-any-return]
 
     def signing_key(self, kid: str) -> Ed25519PrivateKey:
-        key = serialization.load_pem_private_key((self.directory / f"{kid}.pem").read_bytes(), password=None)
-        assert isinstance(key, Ed25519PrivateKey)
-        return key
+        return self._cached(f"{kid}.pem", _load_signing_key)  # type: ignore[no-any-return]
 
     def verify_key(self, kid: str) -> Ed25519PublicKey:
         return self.signing_key(kid).public_key()
+
+
+def _load_signing_key(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +123,10 @@ def provider() -> LocalKeyProvider:
 
 
 def reset_provider_cache() -> None:
+    if provider.cache_info().currsize:
+        clear = getattr(provider(), "clear_cache", None)
+        if clear is not None:
+            clear()
     provider.cache_clear()
 
 

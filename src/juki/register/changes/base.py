@@ -79,10 +79,15 @@ class ChangeContext:
         self.today = today
         self.lock = lock
         self._records: dict[int, ResidentRecord] = {}
+        # Looked up once per change (issue #7): a plan asks for them more than once.
+        self._town_blocks: dict[str, TownBlock] = {}
+        self._municipality: Municipality | None = None
 
     def _qs(self) -> Any:
-        qs = ResidentRecord.objects.filter(is_current=True)
-        return qs.select_for_update() if self.lock else qs
+        # The record's town block comes in the same query (住所 of the current version); only the
+        # record rows are locked, never the town blocks other changes write addresses into.
+        qs = ResidentRecord.objects.filter(is_current=True).select_related("town_block")
+        return qs.select_for_update(of=("self",)) if self.lock else qs
 
     def current(self, addressee_no: int) -> ResidentRecord:
         """The current version of a person's record, or CHANGE_PERSON_NOT_FOUND."""
@@ -108,16 +113,22 @@ class ChangeContext:
         return Household.objects.filter(pk=household_no).exists()
 
     def town_block(self, code: str) -> TownBlock:
-        tb = TownBlock.objects.filter(code=code).first()
+        tb = self._town_blocks.get(code)
         if tb is None:
-            raise ValidationFailed("TOWN_BLOCK_UNKNOWN", f"町丁字コード {code} は町丁字マスタにありません。", field="town_block")
+            tb = TownBlock.objects.filter(code=code).first()
+            if tb is None:
+                raise ValidationFailed("TOWN_BLOCK_UNKNOWN", f"町丁字コード {code} は町丁字マスタにありません。",
+                                       field="town_block")
+            self._town_blocks[code] = tb
         return tb
 
     def municipality(self) -> Municipality:
-        m = Municipality.objects.first()
-        if m is None:
-            raise ValidationFailed("MUNICIPALITY_MISSING", "市区町村の設定がありません。")
-        return m
+        if self._municipality is None:
+            m = Municipality.objects.first()
+            if m is None:
+                raise ValidationFailed("MUNICIPALITY_MISSING", "市区町村の設定がありません。")
+            self._municipality = m
+        return self._municipality
 
     @property
     def base_versions(self) -> dict[str, int]:

@@ -31,7 +31,7 @@ from juki.security import keys
 from juki.security.roles import Function
 
 from .. import numbering, rules
-from ..models import Household, Person, ResidentRecord
+from ..models import Household, Person, RecordStatus, ResidentRecord
 from ..models.change import Change, ChangeState, OutboxEvent
 from ..my_numbers import seal
 from ..names import kana_search_key, kanji_search_key
@@ -306,7 +306,8 @@ def do_confirm_change(change_id: int, *, actor: Actor, comment: str = "") -> Cha
             change.decided_terminal = actor.terminal_id
             change.decided_at = now
             change.decision_comment = comment
-            change.save()
+            change.save(update_fields=["state", "persons", "decided_by", "decided_terminal", "decided_at",
+                                       "decision_comment"])
             record(
                 EventType.CHANGE_CONFIRMED, action="confirm", function=Function.CHANGE_CONFIRM.value,
                 staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip, targets=persons,
@@ -362,6 +363,7 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
     """Write the plan: new households, new persons, superseded and new versions, outbox events."""
     households: dict[str, int] = {}
     refs: dict[str, int] = {}
+    written: dict[int, dict[str, Any]] = {}  # person → the fields of the version just written (now current)
     for nv in plan.versions:
         hh = nv.fields.get("household_id")
         if isinstance(hh, str) and hh not in households:
@@ -391,20 +393,26 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
             notified_on=change.notified_on, recorded_at=now, change_reason=handler.reason,
             recorded_by=actor.staff_id, terminal_id=actor.terminal_id, **fields,
         )
+        written[pid] = fields
+    outbox = []
     for ev in plan.events:
         pid = refs.get(ev.ref)
         payload = dict(ev.payload)
         if ev.kind in (OutboxEvent.Kind.IDENTITY_UPDATE, OutboxEvent.Kind.DELIVERY_INFO) and pid is not None:
-            rec = ResidentRecord.objects.filter(person_id=pid, is_current=True).only("my_number_enc").first()
-            if rec is not None and rec.my_number_enc:
-                payload["my_number_enc"] = base64.b64encode(bytes(rec.my_number_enc)).decode()
-        OutboxEvent.objects.create(kind=ev.kind, change=change, person_id=pid, payload=payload, created_at=now)
+            # The sealed number of the person's current version: the one just written.
+            enc = written[pid].get("my_number_enc")
+            if enc:
+                payload["my_number_enc"] = base64.b64encode(bytes(enc)).decode()
+        outbox.append(OutboxEvent(kind=ev.kind, change=change, person_id=pid, payload=payload, created_at=now))
+    OutboxEvent.objects.bulk_create(outbox)  # in plan order, as the outbox is read (by id)
     # A household that has resident members again (回復 into a household that had ended) is in being again.
-    regained = ResidentRecord.objects.filter(person_id__in=list(refs.values()), is_current=True, status="resident")
-    Household.objects.filter(pk__in=regained.values("household_id"), dissolved_on__isnull=False).update(dissolved_on=None)
-    # Households left without resident members end (世帯消滅).
+    regained = {f["household_id"] for f in written.values() if f.get("status", RecordStatus.RESIDENT) == RecordStatus.RESIDENT}
+    if regained:
+        Household.objects.filter(pk__in=regained, dissolved_on__isnull=False).update(dissolved_on=None)
+    # Households left without resident members end (世帯消滅). A household a resident version was
+    # just written into has one; the others are asked.
     touched = {ctx.current(nv.person_id).household_id for nv in plan.versions if nv.person_id is not None}
-    for hh_no in touched:
+    for hh_no in touched - regained:
         if not ResidentRecord.objects.filter(household_id=hh_no, is_current=True, status="resident").exists():
             Household.objects.filter(pk=hh_no, dissolved_on__isnull=True).update(dissolved_on=change.effective_on)
     return sorted(refs.values())

@@ -1,0 +1,64 @@
+"""The statements one confirmed 転居 costs (issue #7: confirmed changes ≥ 100/s; the path is
+latency-bound, so every round trip counts — docs/performance.md, "Confirmed changes").
+
+Guards against the redundant look-ups coming back: each town block and the municipality are
+asked for once per action, the record's town block comes with the record, the outbox sealed
+number is not read back, the outbox events are written in one statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from tests.register.factories import add_household, small_city
+
+from juki.core import clock
+from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.models import OutboxEvent, ResidentRecord
+
+pytestmark = pytest.mark.django_db
+
+TX = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")
+
+
+def _data_statements(ctx: CaptureQueriesContext) -> list[str]:
+    """The statements of the change itself: not transaction control, not the role check
+    (``Actor.require`` reads the staff member's role grants, as every action does)."""
+    return [q["sql"] for q in ctx.captured_queries
+            if q["sql"].split()[0].upper() not in TX and '"security_' not in q["sql"]]
+
+
+def test_a_move_is_entered_in_9_and_confirmed_in_14_data_statements(clerk, approver):
+    city = small_city()
+    (first,) = add_household(city, [{}])
+    (person,) = add_household(city, [{}])
+    today = clock.today()
+    at_counter, at_desk = Actor(clerk, "T-COUNTER-01"), Actor(approver, "T-COUNTER-01")
+
+    def enter(p: ResidentRecord) -> int:
+        return do_enter_change(
+            "move_within", {"persons": [p.person_id], "town_block": city.blocks[1].code, "banchi": "2番3号"},
+            effective_on=today - dt.timedelta(days=3), notified_on=today, actor=at_counter,
+        ).pk
+
+    do_confirm_change(enter(first), actor=at_desk)  # a register in use: the audit chain has its head
+    with CaptureQueriesContext(connection) as entered:
+        change = enter(person)
+    with CaptureQueriesContext(connection) as confirmed:
+        do_confirm_change(change, actor=at_desk)
+
+    entering, confirming = _data_statements(entered), _data_statements(confirmed)
+    # enter: record, household, town block, municipality, change, audit (head, event, target, head)
+    assert len(entering) <= 9, "\n".join(s[:90] for s in entering)
+    # confirm: + the change (locked), supersede, new version, outbox, household, change update
+    assert len(confirming) <= 14, "\n".join(s[:90] for s in confirming)
+    assert sum("register_municipality" in s for s in entering + confirming) == 2  # once per action
+    # the new address's block once per action; the current address's block comes joined to the record
+    assert sum('FROM "register_townblock"' in s for s in entering + confirming) == 2
+    # The outcome is the one the workflow always had.
+    new = ResidentRecord.objects.get(person_id=person.person_id, is_current=True)
+    assert (new.version, new.town_block_id, new.previous_address) == (2, city.blocks[1].pk, "秋田県秋田市山王一丁目1番1号")
+    assert sorted(OutboxEvent.objects.filter(change_id=change).values_list("kind", flat=True)) == [
+        "identity_update", "intra_office"]

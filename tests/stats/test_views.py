@@ -85,6 +85,7 @@ def test_every_table_exports_as_csv_and_xlsx_that_open(hist, as_staff, stats_sta
     c = as_staff(stats_staff)
     r = c.get(f"/stats/export/{name}.csv?on=2025-01-01&month=2024-11")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert r["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert len(rows) >= 3
     r = c.get(f"/stats/export/{name}.xlsx?on=2025-01-01&month=2024-11")

@@ -22,6 +22,7 @@ from juki.core.errors import JukiError
 from juki.register.changes.workflow import Actor
 from juki.security.access import requires
 from juki.security.roles import Function
+from juki.web.downloads import attachment
 
 from .events import EventType, Outcome
 from .log import client_ip, record_request
@@ -118,10 +119,8 @@ def review_csv_download(request: HttpRequest) -> HttpResponse:
     record_request(request, EventType.AUDIT_REVIEW_EXPORTED, action="export", function=Function.AUDIT_REVIEW,
                    criteria={"period_start": period[0].isoformat(), "period_end": period[1].isoformat()},
                    detail={**_summary(review), "format": "csv"})
-    response = HttpResponse(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    name = f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8",
+                      filename=f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.csv")
 
 
 @requires(Function.AUDIT_REVIEW)
@@ -136,10 +135,8 @@ def review_pdf_download(request: HttpRequest) -> HttpResponse:
     record_request(request, EventType.AUDIT_REVIEW_EXPORTED, action="export", function=Function.AUDIT_REVIEW,
                    criteria={"period_start": period[0].isoformat(), "period_end": period[1].isoformat()},
                    detail={**_summary(review), "format": "pdf"})
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(pdf, content_type="application/pdf",
+                      filename=f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.pdf")
 
 
 @requires(Function.AUDIT_REVIEW)

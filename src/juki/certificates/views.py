@@ -26,6 +26,7 @@ from juki.core.errors import JukiError
 from juki.register.access import access_resident
 from juki.register.views.common import actor, error_page
 from juki.security.access import requires
+from juki.web.downloads import attachment
 
 from . import fees, ledger
 from .actions import (
@@ -216,10 +217,7 @@ def download(request: HttpRequest, certificate_id: int) -> HttpResponse:
             return error_page(request, exc)
         messages.error(request, _text(exc))
         return HttpResponseRedirect(reverse("certificates-detail", args=[certificate_id]))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(pdf, content_type="application/pdf", filename=name)
 
 
 @requires(FUNCTION)
@@ -286,10 +284,8 @@ def ledger_csv(request: HttpRequest) -> HttpResponse:
     if isinstance(data, HttpResponse):
         return data
     _audit_ledger(request, data, "csv")
-    response = HttpResponse(ledger.ledger_csv(data), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="certificate-ledger-{data.day.isoformat()}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(ledger.ledger_csv(data), content_type="text/csv; charset=utf-8",
+                      filename=f"certificate-ledger-{data.day.isoformat()}.csv")
 
 
 @requires(FUNCTION)
@@ -300,8 +296,6 @@ def ledger_pdf(request: HttpRequest) -> HttpResponse:
     if isinstance(data, HttpResponse):
         return data
     _audit_ledger(request, data, "pdf")
-    response = HttpResponse(ledger.ledger_pdf(data), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-ledger-{data.day.isoformat()}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(ledger.ledger_pdf(data), content_type="application/pdf",
+                      filename=f"certificate-ledger-{data.day.isoformat()}.pdf")
 

@@ -17,6 +17,7 @@ from juki.core.errors import JukiError
 from juki.register.views.common import actor, error_page
 from juki.security.access import requires
 from juki.security.roles import Function
+from juki.web.downloads import attachment
 
 from . import actions
 from .actions import TRANSITION_LABELS, TRANSITIONS
@@ -149,6 +150,5 @@ def request_document_pdf(request: HttpRequest, request_id: int) -> HttpResponse:
         doc = disclosure_document(actor(request), request_id, output="pdf")
     except JukiError as exc:
         return error_page(request, exc)
-    response = HttpResponse(document_pdf(doc), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="disclosure-{doc.request.pk}.pdf"'
-    return response
+    return attachment(document_pdf(doc), content_type="application/pdf",
+                      filename=f"disclosure-{doc.request.pk}.pdf")

@@ -25,6 +25,7 @@ from juki.register.models import TownBlock
 from juki.register.views.common import actor, error_page
 from juki.security.access import requires
 from juki.security.roles import Function
+from juki.web.downloads import attachment
 
 from .actions import (
     do_approve_export,
@@ -113,10 +114,7 @@ def download(request: HttpRequest, request_id: int) -> HttpResponse:
             return error_page(request, exc)
         messages.error(request, _text(exc))
         return HttpResponseRedirect(reverse("exports-mine"))
-    response = HttpResponse(blob, content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(blob, content_type="application/octet-stream", filename=name)
 
 
 @requires(Function.EXPORT_APPROVE)

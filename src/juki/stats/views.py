@@ -33,6 +33,7 @@ from juki.register.models import TownBlock
 from juki.register.views.common import actor, has_function
 from juki.security.access import requires
 from juki.security.roles import Function
+from juki.web.downloads import attachment
 
 from . import lists, svg, tables
 from .export_kinds import KINDS as LIST_KINDS
@@ -191,9 +192,7 @@ def export_table(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     else:
         body, ctype = tables.to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     _audit(request, EventType.STATS_EXPORTED, "export", {**criteria, "table": name, "format": fmt})
-    response = HttpResponse(body, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="juki-stats-{name}.{fmt}"'
-    return response
+    return attachment(body, content_type=ctype, filename=f"juki-stats-{name}.{fmt}")
 
 
 def report_html(on: dt.date, year: int, month: int, *, font_stack: str | None = None) -> str:

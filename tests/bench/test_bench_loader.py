@@ -88,9 +88,9 @@ def test_writer_holds_one_batch_at_a_time(monkeypatch):
     calls = []
     real = demo.write_rows
 
-    def spy(table, columns, rows):
+    def spy(table, columns, rows, **options):
         calls.append((table, len(rows)))
-        real(table, columns, rows)
+        real(table, columns, rows, **options)
 
     monkeypatch.setattr(demo, "write_rows", spy)
     counts = load_demo(residents=N, seed=5, batch_persons=50)

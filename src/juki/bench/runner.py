@@ -186,7 +186,7 @@ def bench_load(opts: Options) -> dict[str, Any]:
         "ratio": round(baseline / value, 2), "source": source, "residents": residents,
         "persons": detail.get("persons"), "versions": detail.get("versions"), "households": detail.get("households"),
         "seconds": seconds, "write_seconds": write, "index_seconds": detail.get("index_seconds"),
-        "bulk_indexes": detail.get("bulk_indexes"),
+        "bulk_indexes": detail.get("bulk_indexes"), "workers": detail.get("workers"), "frozen": detail.get("frozen"),
         "baseline_is": "the rows' COPY (PostgreSQL) / executemany (SQLite) alone, timed inside the same load",
     }
 

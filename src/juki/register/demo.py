@@ -1,17 +1,24 @@
 """The demo municipality (デモ自治体): a deterministic synthetic Akita City (052019).
 
-Two stages, so the loader can later stream millions of residents (issue #7) and switch to
-PostgreSQL ``COPY`` without touching the generator:
+Three stages, so that millions of residents stream with bounded memory on both cores (issue #7):
 
 1. :class:`DemoCityGenerator` — pure Python, no database. ``households()`` yields one
    :class:`HouseholdPlan` at a time: members with names, dates, numbers and every version of
-   their record. All randomness comes from one ``random.Random(seed)`` and a Faker ja_JP
-   instance seeded with the same seed, so a seed (and reference date) always gives the same
-   city. My Numbers exist in clear only inside these plans, in memory.
-2. :func:`load_demo` — buffers plans, allocates household and addressee numbers from the
-   sequence table a batch at a time, seals My Numbers (AES-GCM + blind index) and writes
-   households, persons and record versions with ``bulk_create``, all in one transaction with
-   one ``DEMO_LOADED`` audit event carrying counts only.
+   their record. The city is made of chunks of ``CHUNK_RESIDENTS`` residents; chunk *k* draws
+   from its own ``random.Random`` seeded by (seed, k) and from its own block of ``STRIDE``
+   counters of the number series (resident codes, My Numbers and residence-card numbers are
+   affine bijections of a counter, :class:`_UniqueDigits`), so a chunk comes out the same
+   wherever and in whatever order it is generated, and a seed (and reference date) always
+   gives the same city. Names and addresses are drawn from Faker's ja_JP lists. My Numbers
+   exist in clear only inside these plans and the rows on their way to the parent, in memory.
+2. :mod:`juki.register.demo_rows` — turns chunks into ready-to-write rows (PostgreSQL ``COPY``
+   text, SQLite tuples), in worker processes; the blind index of each My Number is computed
+   there.
+3. :func:`load_demo` — in one transaction: allocates household and addressee numbers from the
+   sequence table a batch at a time, encrypts each My Number (AES-GCM, bound to the addressee
+   number), writes households, persons and record versions with ``COPY`` / ``executemany``,
+   rebuilds the indexes, analyses the tables and writes one ``DEMO_LOADED`` audit event
+   carrying counts only.
 
 ``--residents N`` counts persons on the register at the reference date. Removed records
 (除票: households that moved out, deaths, children who moved away) come on top, about 3 % of
@@ -23,16 +30,16 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-import operator
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from faker import Faker
+from faker.providers.address.ja_JP import Provider as JaAddressProvider
 from faker.providers.person.ja_JP import Provider as JaPersonProvider
 
 from juki.audit.events import EventType
@@ -42,7 +49,8 @@ from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
 
 from . import demo_data as data
-from . import numbering
+from . import numbering, validity
+from .demo_rows import RECORD_COLUMNS, Chunk, RowEncoder, default_workers, encoded_chunks
 from .models import (
     ChangeReason,
     DatePrecision,
@@ -63,8 +71,7 @@ from .models import (
     Sex,
     TownBlock,
 )
-from .my_numbers import seal
-from .names import kana_search_key, kanji_search_key
+from .my_numbers import encrypt as encrypt_my_number
 from .rules import add_years, retention_until
 
 REFERENCE_DATE = dt.date(2026, 4, 1)
@@ -238,6 +245,17 @@ class _Weighted:
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.cum[-1])]
 
 
+class _Random(random.Random):
+    """``random.Random`` with ``randint`` and ``choice`` drawn from one ``random()`` each (the
+    library's go through ``randrange`` and ``getrandbits``: a tenth of the generator's time)."""
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq: Any) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+
 class _UniqueDigits:
     """Distinct random-looking numbers of ``digits`` digits (plus a check digit) in O(1) memory.
 
@@ -275,17 +293,22 @@ class DemoCityGenerator:
         self.seed = seed
         self.target = residents
         self.today = reference_date
-        self.rng = random.Random(seed)
-        self.fake = Faker("ja_JP")
-        self.fake.seed_instance(seed)
+        master = random.Random(seed)
         self.blocks = town_block_specs()
         self.block_by_code = {b.code: b for b in self.blocks}
         self._block_pick = _Weighted(self.blocks, [b.weight for b in self.blocks])
         self._buildings: dict[str, list[tuple[str, str, str]]] = {}
         # Unique numbers without remembering them: bounded memory at millions (issue #7).
-        self._resident_codes = _UniqueDigits(self.rng, 10, resident_code_id.check_digit)
-        self._my_numbers = _UniqueDigits(self.rng, 11, my_number_id.check_digit)
-        self._card_nos: set[str] = set()
+        # Each chunk draws from its own block of STRIDE counters (see households()).
+        self._resident_codes = _UniqueDigits(master, 10, resident_code_id.check_digit)
+        self._my_numbers = _UniqueDigits(master, 11, my_number_id.check_digit)
+        self._card_digits = _UniqueDigits(master, 8, lambda digits: "")
+        self._counter_limit = 0
+        # Faker's ja_JP address lists, drawn from with our own rng (no Faker instance per city).
+        self._prefectures = tuple(JaAddressProvider.prefectures)
+        self._cities = tuple(JaAddressProvider.cities)
+        self._towns = tuple(JaAddressProvider.towns)
+        self._building_names = tuple(JaAddressProvider.building_names)
         surnames = [(k, kana, rom) for (k, kana, rom) in JaPersonProvider.last_name_pairs]
         weights = list(JaPersonProvider.last_name_pairs.values())
         for k, kana, rom, w in data.AKITA_SURNAMES:
@@ -296,6 +319,7 @@ class DemoCityGenerator:
         self._middle_female = list(JaPersonProvider.first_name_female_pairs)
         self.migration_at = dt.datetime(*data.MIGRATION_DATE, 9, 0, tzinfo=TOKYO)
         self.foreign_register_start = dt.date(*data.FOREIGN_REGISTER_START)
+        self._begin_chunk(0)
 
     # -- small helpers --------------------------------------------------------------------
 
@@ -317,19 +341,18 @@ class DemoCityGenerator:
         return dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=TOKYO)
 
     def _resident_code(self) -> str:
+        if self._resident_codes.n >= self._counter_limit:
+            raise JukiError("DEMO_CHUNK_OVERFLOW", "デモ自治体の生成単位の人数が上限を超えました。")
         return self._resident_codes.next()
 
     def _my_number(self) -> str:
         return self._my_numbers.next()
 
     def _card_no(self) -> str:
+        """在留カード番号: two letters, eight digits, two letters; unique by the digits."""
         letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
-        while True:
-            no = (self.rng.choice(letters) + self.rng.choice(letters) + f"{self.rng.randrange(10**8):08d}"
-                  + self.rng.choice(letters) + self.rng.choice(letters))
-            if no not in self._card_nos:
-                self._card_nos.add(no)
-                return no
+        choice = self.rng.choice
+        return choice(letters) + choice(letters) + self._card_digits.next() + choice(letters) + choice(letters)
 
     def _surname(self) -> tuple[str, str, str]:
         if self.rng.random() < data.IVS_SURNAME_SHARE:
@@ -360,7 +383,7 @@ class DemoCityGenerator:
             if pool and (self.rng.random() < 0.75 or len(pool) >= self.MAX_BUILDINGS_PER_BLOCK):
                 banchi, name, kana = self.rng.choice(pool)
             else:
-                stem = self.fake.building_name()
+                stem = self.rng.choice(self._building_names)
                 root = block.name.split("丁目")[0][:4]
                 root_kana = block.kana.split("チョウメ")[0][:6]
                 banchi, name, kana = self._banchi(block), f"{stem}{root}", f"{stem}{root_kana}"
@@ -382,15 +405,16 @@ class DemoCityGenerator:
         elif r < 0.85:
             city = self.rng.choice(data.METROPOLITAN_CITIES)
         else:
-            city = f"{self.fake.prefecture()}{self.fake.city()}"
-        return (f"{city}{self.fake.town()}{self.rng.randint(1, 5)}丁目"
+            city = f"{self.rng.choice(self._prefectures)}{self.rng.choice(self._cities)}"
+        return (f"{city}{self.rng.choice(self._towns)}{self.rng.randint(1, 5)}丁目"
                 f"{self.rng.randint(1, 30)}番{self.rng.randint(1, 20)}号")
 
     def _domicile(self) -> str:
         if self.rng.random() < 0.7:
             town = self.rng.choice(data.TOWNS)
             return f"秋田県秋田市{town.name}{self.rng.randint(1, 300)}番地"
-        return f"{self.fake.prefecture()}{self.fake.city()}{self.fake.town()}{self.rng.randint(1, 999)}番地"
+        choice = self.rng.choice
+        return f"{choice(self._prefectures)}{choice(self._cities)}{choice(self._towns)}{self.rng.randint(1, 999)}番地"
 
     # -- composition: who lives in the household ------------------------------------------
 
@@ -930,9 +954,40 @@ class DemoCityGenerator:
 
     # -- the stream -----------------------------------------------------------------------
 
+    # -- the stream: chunks of CHUNK_RESIDENTS residents, each from its own seed ---------
+
+    CHUNK_RESIDENTS = 5_000
+    STRIDE = 2 * CHUNK_RESIDENTS  # numbers (counters) reserved per chunk: residents + removed
+
+    @property
+    def chunk_count(self) -> int:
+        return -(-self.target // self.CHUNK_RESIDENTS)
+
+    def _begin_chunk(self, k: int) -> None:
+        """Start chunk ``k`` from a state that depends on (seed, k) only: its own random
+        stream, its own building pool, and its own block of number counters."""
+        self.rng = _Random(f"juki-demo:{self.seed}:{k}")
+        self._buildings = {}
+        base = k * self.STRIDE
+        self._resident_codes.n = self._my_numbers.n = self._card_digits.n = base
+        self._counter_limit = base + self.STRIDE
+
+    def chunk_households(self, k: int) -> Iterator[HouseholdPlan]:
+        """The households of chunk ``k``: ``CHUNK_RESIDENTS`` residents (the last chunk the
+        rest), and their removed records. A chunk is generated alike wherever it runs, so
+        worker processes can each generate some chunks (:mod:`juki.register.demo_rows`)."""
+        if not 0 <= k < self.chunk_count:
+            raise IndexError(k)
+        self._begin_chunk(k)
+        size = min(self.CHUNK_RESIDENTS, self.target - k * self.CHUNK_RESIDENTS)
+        yield from self._stream(size)
+
     def households(self) -> Iterator[HouseholdPlan]:
         """Yield households until exactly ``residents`` persons are on the register."""
-        remaining = self.target
+        for k in range(self.chunk_count):
+            yield from self.chunk_households(k)
+
+    def _stream(self, remaining: int) -> Iterator[HouseholdPlan]:
         rng = self.rng
         while remaining > 0:
             if rng.random() < self.FOREIGN_HOUSEHOLD_SHARE:
@@ -985,6 +1040,9 @@ class DemoCounts:
     seconds: float = 0.0  # the whole load, indexes included
     write_seconds: float = 0.0  # inside COPY / executemany
     index_seconds: float = 0.0  # rebuilding indexes and ANALYZE (0 when they were kept)
+    bulk_indexes: bool = False  # indexes dropped before the rows and rebuilt after
+    workers: int = 1  # processes that generated and encoded the rows
+    frozen: bool = False  # the record table written with COPY … FREEZE
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -1023,79 +1081,7 @@ def _write_master(gen: DemoCityGenerator) -> tuple[dict[str, int], DemoCounts]:
     return ids, DemoCounts(town_blocks=len(blocks), districts=len(districts))
 
 
-def _person_fields(m: PersonPlan) -> dict[str, Any]:
-    """The fields every version of a person shares (computed once per person), on top of
-    the model defaults, so that a version's row is a dict copy and an update."""
-    f = m.foreign
-    fields: dict[str, Any] = dict(_RECORD_DEFAULTS)
-    fields.update({
-        "recorded_by": DEMO_STAFF_ID, "resident_kind": m.resident_kind,
-        "family_name": m.family_name, "given_name": m.given_name,
-        "family_name_kana": m.family_kana, "given_name_kana": m.given_kana,
-        "alphabet_name": m.alphabet_name, "concurrent_name": m.concurrent_name,
-        "concurrent_name_kana": m.concurrent_name_kana, "alias_name": m.alias_name,
-        "alias_name_kana": m.alias_kana, "former_surname": m.former_surname,
-        "former_surname_kana": m.former_surname_kana, "former_surname_romaji": m.former_surname_romaji,
-        "name_kana_key": kana_search_key(m.family_kana + m.given_kana),
-        "name_key": kanji_search_key(m.family_name + m.given_name),
-        "birth_date_precision": m.birth_precision, "birth_date_note": m.birth_note, "sex": m.sex,
-        "relationship": m.relationship, "listing_order": m.listing_order,
-        "domicile_head": m.domicile_head, "resident_code": m.resident_code,
-        "became_resident_on": m.joined_on, "became_resident_reason": m.became_resident_reason,
-        "pre_move_in_address": m.pre_move_in_address, "pre_move_in_householder": m.pre_move_in_householder,
-    })
-    if m.former_surname:
-        fields["former_surname_furigana_certification"] = FuriganaCertification.CERTIFIED
-    y, mo, d = m.birth.year, m.birth.month, m.birth.day
-    if m.birth_precision == DatePrecision.YEAR_MONTH:
-        d = None  # type: ignore[assignment]
-    elif m.birth_precision == DatePrecision.YEAR:
-        mo = d = None  # type: ignore[assignment]
-    fields.update(birth_year=y, birth_month=mo, birth_day=d)
-    if f is not None:
-        fields.update(
-            foreign_category=f.category, nationality_code=f.nationality_code, nationality=f.nationality,
-            residence_status=f.residence_status, stay_expires_on=f.stay_expires_on,
-            residence_card_no=f.card_no, residence_card_kind=f.card_kind,
-            became_foreign_resident_on=m.joined_on,
-        )
-        if f.stay:
-            fields.update(stay_years=f.stay[0], stay_months=f.stay[1], stay_days=f.stay[2])
-    return fields
-
-
-def _record_fields(m: PersonPlan, v: VersionPlan, person: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The ResidentRecord fields of one version (everything but keys and numbers);
-    ``person`` is :func:`_person_fields` of ``m`` when the caller already has it."""
-    fields = dict(person if person is not None else _person_fields(m))
-    furigana = m.furigana_certification != FuriganaCertification.NONE and v.furigana
-    address = v.address
-    fields.update({
-        "valid_from": v.valid_from, "notified_on": v.notified_on, "recorded_at": v.recorded_at,
-        "change_reason": v.change_reason, "status": v.status, "removal_reason": v.removal_reason,
-        "removed_on": v.removed_on, "removal_notified_on": v.removal_notified_on,
-        "retention_until": v.retention_until,
-        "furigana_certification": m.furigana_certification if v.furigana else FuriganaCertification.NONE,
-        "family_name_furigana": m.family_kana if furigana else "",
-        "given_name_furigana": m.given_kana if furigana else "",
-        "banchi": address.banchi, "katagaki": address.katagaki,
-        "katagaki_kana": address.katagaki_kana, "katagaki_hidden": address.katagaki_hidden,
-        "domicile": m.domicile if v.domicile is None else v.domicile,
-        "address_established_on": v.address_established_on,
-        "address_established_notified_on": v.address_established_notified_on,
-        "previous_address": v.previous_address,
-        "previous_householder": v.previous_householder,
-        "planned_move_out_address": v.planned_move_out_address, "planned_move_out_on": v.planned_move_out_on,
-        "planned_move_out_notified_on": v.planned_move_out_notified_on,
-        "confirmed_move_out_address": v.confirmed_move_out_address,
-        "confirmed_move_out_on": v.confirmed_move_out_on,
-        "confirmed_move_out_notice_on": v.confirmed_move_out_notice_on,
-    })
-    return fields
-
-
 _RECORD_COLUMNS = [f for f in ResidentRecord._meta.concrete_fields if not f.primary_key]
-_RECORD_DEFAULTS = {f.attname: f.get_default() for f in _RECORD_COLUMNS}
 _HOUSEHOLD_COLUMNS = ("household_no", "created_at", "established_on", "dissolved_on")
 _PERSON_COLUMNS = ("addressee_no", "created_at")
 BULK_INDEX_THRESHOLD = 50_000  # from this many residents, indexes are dropped and rebuilt
@@ -1141,112 +1127,81 @@ def _hms(seconds: float) -> str:
 
 
 class _BatchWriter:
-    """Buffers household plans and writes them a batch at a time with the database's bulk
-    path: PostgreSQL ``COPY … FROM STDIN`` (psycopg 3 ``cursor.copy``), SQLite
-    ``executemany`` inside the one load transaction. Rows are plain tuples in column order,
-    never model instances, so memory holds one batch only."""
+    """Writes encoded chunks (:mod:`juki.register.demo_rows`) a batch at a time with the
+    database's bulk path: PostgreSQL ``COPY … FROM STDIN``, SQLite ``executemany``, inside the
+    one load transaction. Per batch it allocates the household and addressee numbers and
+    encrypts each My Number under its addressee number — the only per-person work left to
+    this process — so memory holds one batch (and the chunks in flight) only."""
 
-    def __init__(self, block_ids: dict[str, int], counts: DemoCounts, batch_persons: int,
-                 progress: Callable[[DemoCounts], None]):
-        self.block_ids = block_ids
+    def __init__(self, encoder: RowEncoder, counts: DemoCounts, batch_persons: int,
+                 progress: Callable[[DemoCounts], None], *, freeze: bool = False):
+        self.encoder = encoder
         self.counts = counts
         self.batch_persons = batch_persons
         self.progress = progress
-        self.buffer: list[HouseholdPlan] = []
+        self.freeze = freeze
+        self.buffer: list[Any] = []
         self.buffered_persons = 0
-        self.postgres = connection.vendor == "postgresql"
-        self.raw = connection.connection  # the DB-API connection of the open transaction
         self.write_seconds = 0.0
-        self.record_attnames = [f.attname for f in _RECORD_COLUMNS]
-        if self.postgres:
-            self.convert: dict[str, Callable[[Any], Any]] = {}
-        else:  # what Django's SQLite backend stores: ISO dates, naive UTC datetimes
-            ops = connection.ops
-            self.convert = {}
-            for f in _RECORD_COLUMNS:
-                kind = f.get_internal_type()
-                if kind == "DateField":
-                    self.convert[f.attname] = ops.adapt_datefield_value
-                elif kind == "DateTimeField":
-                    self.convert[f.attname] = ops.adapt_datetimefield_value
 
-    def add(self, plan: HouseholdPlan) -> None:
-        self.buffer.append(plan)
-        self.buffered_persons += len(plan.members)
-        if self.buffered_persons >= self.batch_persons:
-            self.flush()
-
-    def _rows(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        household_nos = iter(numbering.allocate(numbering.HOUSEHOLD, len(self.buffer)))
-        addressee_nos = iter(numbering.allocate(numbering.ADDRESSEE, self.buffered_persons))
-        households: list[tuple[Any, ...]] = []
-        persons: list[tuple[Any, ...]] = []
-        records: list[tuple[Any, ...]] = []
-        convert = self.convert
-        row_of = operator.itemgetter(*self.record_attnames)
-        for plan in self.buffer:
-            first = min(v.recorded_at for m in plan.members for v in m.versions)
-            household_no = next(household_nos)
-            households.append((household_no, first, plan.established_on, plan.dissolved_on))
-            for m in plan.members:
-                addressee_no = next(addressee_nos)
-                persons.append((addressee_no, m.versions[0].recorded_at))
-                blob, index = seal(m.my_number, addressee_no)
-                person = _person_fields(m)
-                last = len(m.versions)
-                for n, v in enumerate(m.versions, start=1):
-                    fields = _record_fields(m, v, person)
-                    fields.update(
-                        person_id=addressee_no, version=n, is_current=n == last,
-                        superseded_at=m.versions[n].recorded_at if n < last else None,
-                        town_block_id=self.block_ids[v.address.block_code], household_id=household_no,
-                        my_number_enc=blob, my_number_index=index,
-                    )
-                    if convert:
-                        for a, fn in convert.items():
-                            if fields[a] is not None:
-                                fields[a] = fn(fields[a])
-                    records.append(row_of(fields))
-                self.counts.persons += 1
-                if m.is_resident:
-                    self.counts.residents += 1
-                    if m.resident_kind == ResidentKind.FOREIGN:
-                        self.counts.foreign_residents += 1
-                else:
-                    self.counts.removed += 1
-        if convert:
-            households = [(h[0], convert["recorded_at"](h[1]),
-                           *(convert["valid_from"](d) if d is not None else None for d in h[2:])) for h in households]
-            persons = [(p[0], convert["recorded_at"](p[1])) for p in persons]
-        return households, persons, records
+    def add_chunk(self, chunk: Chunk) -> None:
+        for household in chunk:
+            self.buffer.append(household)
+            self.buffered_persons += len(household[1])
+            if self.buffered_persons >= self.batch_persons:
+                self.flush()
 
     def flush(self) -> None:
         if not self.buffer:
             return
-        households, persons, records = self._rows()
+        enc, counts = self.encoder, self.counts
+        households: list[Any] = []
+        persons: list[Any] = []
+        records: list[Any] = []
+        addressee_nos = iter(numbering.allocate(numbering.ADDRESSEE, self.buffered_persons))
+        for household_no, (tail, members) in zip(numbering.allocate(numbering.HOUSEHOLD, len(self.buffer)),
+                                                 self.buffer, strict=True):
+            households.append(enc.household_row(household_no, tail))
+            for created, number, resident, foreign, rows in members:
+                addressee_no = next(addressee_nos)
+                persons.append(enc.person_row(addressee_no, created))
+                prefix = enc.record_prefix(addressee_no, household_no, encrypt_my_number(number, addressee_no))
+                records += [prefix + row for row in rows]
+                if resident:
+                    counts.residents += 1
+                    counts.foreign_residents += foreign
+                else:
+                    counts.removed += 1
         started = time.perf_counter()
         write_rows(Household._meta.db_table, _HOUSEHOLD_COLUMNS, households)
         write_rows(Person._meta.db_table, _PERSON_COLUMNS, persons)
-        write_rows(ResidentRecord._meta.db_table, [f.column for f in _RECORD_COLUMNS], records)
+        write_rows(ResidentRecord._meta.db_table, RECORD_COLUMNS, records, freeze=self.freeze)
         self.write_seconds += time.perf_counter() - started
-        self.counts.households += len(households)
-        self.counts.versions += len(records)
+        counts.households += len(households)
+        counts.persons += len(persons)
+        counts.versions += len(records)
         self.buffer, self.buffered_persons = [], 0
-        self.progress(self.counts)
+        self.progress(counts)
 
 
-def write_rows(table: str, columns: Any, rows: list[tuple[Any, ...]]) -> None:
+def write_rows(table: str, columns: Any, rows: list[Any], *, freeze: bool = False) -> None:
     """The raw bulk write: ``COPY`` on PostgreSQL, ``executemany`` on SQLite (in the caller's
-    transaction). Also the baseline ``juki bench`` compares the loader with."""
+    transaction). Also the baseline ``juki bench`` compares the loader with. On PostgreSQL
+    ``rows`` may be lines already in ``COPY`` text format (bytes) (:mod:`juki.register.demo_rows`);
+    ``freeze`` (``COPY … FREEZE``) only for a table truncated in the current transaction."""
     if not rows:
         return
     qn = connection.ops.quote_name
     cols = ", ".join(qn(c) for c in columns)
     raw = connection.connection
     if connection.vendor == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        options = " WITH (FREEZE)" if freeze else ""
+        with raw.cursor() as cur, cur.copy(f"COPY {qn(table)} ({cols}) FROM STDIN{options}") as copy:
+            if isinstance(rows[0], bytes | bytearray):
+                copy.write(b"".join(rows))
+            else:
+                for row in rows:
+                    copy.write_row(row)
     else:
         marks = ", ".join("?" for _ in columns)
         cur = raw.cursor()
@@ -1296,32 +1251,105 @@ def drop_secondary_indexes(table: str) -> list[str]:
 
 
 def rebuild_indexes(restore: list[str]) -> None:
-    """Recreate what :func:`drop_secondary_indexes` dropped, then refresh planner statistics."""
+    """Recreate what :func:`drop_secondary_indexes` dropped, then refresh planner statistics
+    of the tables the load wrote (:func:`analyze_loaded_tables`)."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Sorts of millions of keys in memory; the parallel btree build uses both cores.
+            cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cur.execute("SET LOCAL max_parallel_maintenance_workers = 2")
         for sql in restore:
             cur.execute(sql)
-        cur.execute("ANALYZE")
+    analyze_loaded_tables()
+
+
+#: What the demo load writes (and so what it analyses).
+LOADED_MODELS = (Municipality, District, TownBlock, Household, Person, ResidentRecord)
+
+
+def analyze_loaded_tables() -> None:
+    """``ANALYZE`` the tables the load wrote (not the whole database).
+
+    On PostgreSQL a table with raised per-column statistics targets (the record table's name
+    keys, 1000: migration register.0005) is analysed in two passes: every column and
+    expression index at the default target, then those columns alone at theirs. One plain
+    ``ANALYZE`` would sample 300 × 1000 rows for *every* one of its ~80 columns; this gives
+    the raised columns the same statistics for a tenth of the time, and the others those of
+    the default target. The targets are restored in the same transaction."""
+    with connection.cursor() as cur:
+        for model in LOADED_MODELS:
+            table = connection.ops.quote_name(model._meta.db_table)
+            raised: list[tuple[str, int]] = []
+            if connection.vendor == "postgresql":
+                cur.execute("SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = %s::regclass "
+                            "AND attnum > 0 AND NOT attisdropped AND attstattarget > 0 ORDER BY attnum",
+                            [model._meta.db_table])
+                raised = [(name, int(target)) for name, target in cur.fetchall()]
+            if not raised:
+                cur.execute(f"ANALYZE {table}")
+                continue
+            cols = [connection.ops.quote_name(name) for name, _ in raised]
+            cur.execute(f"ALTER TABLE {table} " + ", ".join(f"ALTER COLUMN {c} SET STATISTICS -1" for c in cols))
+            cur.execute(f"ANALYZE {table}")
+            cur.execute(f"ALTER TABLE {table} " + ", ".join(
+                f"ALTER COLUMN {c} SET STATISTICS {target}" for c, (_, target) in zip(cols, raised, strict=True)))
+            cur.execute(f"ANALYZE {table} ({', '.join(cols)})")
+
+
+def _truncate_for_freeze(table: str) -> bool:
+    """PostgreSQL: ``TRUNCATE`` the (empty) ``table`` so that ``COPY … FREEZE`` may write it
+    in this transaction: rows frozen and pages all-visible at once, so no later VACUUM is
+    needed for index-only scans. False (nothing done) when another table references it."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass "
+                    "AND conrelid <> confrelid", [table])
+        if cur.fetchone() is not None:
+            return False
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks may block TRUNCATE
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        cur.execute(f"TRUNCATE {connection.ops.quote_name(table)}")
+    return True
+
+
+@contextmanager
+def _valid_to_triggers_dropped() -> Iterator[None]:
+    """The ``valid_to`` triggers (:mod:`juki.register.validity`) off for the load; the loader
+    writes ``valid_to`` itself (:func:`validity.valid_to_of`).
+
+    Dropped and re-created in the load transaction rather than disabled
+    (:func:`validity.suspended`): PostgreSQL's COPY falls back to inserting row by row when the
+    table has a BEFORE ROW trigger, even a disabled one — no multi-insert, and COPY FREEZE then
+    leaves the pages without their all-visible bits. A failed load rolls back both."""
+    validity.remove()
+    yield
+    validity.install()
 
 
 def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
               reference_date: dt.date = REFERENCE_DATE, batch_persons: int = 2000,
               stdout: TextIO | None = None, progress_stream: TextIO | None = None,
-              bulk_indexes: bool | None = None) -> DemoCounts:
+              bulk_indexes: bool | None = None, workers: int | None = None) -> DemoCounts:
     """Write the demo city into an empty register, in one transaction, and audit it.
 
-    Streams: the generator yields one household at a time and the writer holds one batch
-    of ``batch_persons`` persons, so memory does not grow with ``residents``. With
-    ``bulk_indexes`` (default: from ``BULK_INDEX_THRESHOLD`` residents) the record table's
-    secondary indexes and constraints are dropped first and rebuilt after the rows are in.
-    ``progress_stream`` (e.g. ``sys.stderr``) gets a progress bar with rate and ETA.
+    Streams: the city is generated in chunks (:meth:`DemoCityGenerator.chunk_households`),
+    encoded into rows by ``workers`` processes (default: both cores from 20,000 residents;
+    the city is the same whatever the number), and written a batch of ``batch_persons``
+    persons at a time, so memory does not grow with ``residents``. With ``bulk_indexes``
+    (default: from ``BULK_INDEX_THRESHOLD`` residents) the record table's secondary indexes
+    and constraints are dropped first and rebuilt after the rows are in (on PostgreSQL the
+    table is truncated first and written with ``COPY … FREEZE``). ``valid_to`` is written
+    with the rows, its triggers suspended for the load. ``progress_stream`` (e.g.
+    ``sys.stderr``) gets a progress bar with rate and ETA.
     """
     if residents < 1:
         raise JukiError("DEMO_RESIDENTS", "住民数は1以上で指定してください。")
     bar = _Progress(residents, progress_stream)
     if bulk_indexes is None:
         bulk_indexes = residents >= BULK_INDEX_THRESHOLD
+    if workers is None:
+        workers = default_workers(residents)
 
     def progress(counts: DemoCounts) -> None:
         if stdout is not None:
@@ -1330,27 +1358,32 @@ def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
 
     started = time.perf_counter()
     gen = DemoCityGenerator(seed=seed, residents=residents, reference_date=reference_date)
+    table = ResidentRecord._meta.db_table
     with transaction.atomic():
         if not register_is_empty():
             raise JukiError("DEMO_NOT_EMPTY", "住民基本台帳に既にデータがあるため、デモ自治体を作成できません。")
         block_ids, counts = _write_master(gen)
-        restore = drop_secondary_indexes(ResidentRecord._meta.db_table) if bulk_indexes else []
-        writer = _BatchWriter(block_ids, counts, batch_persons, progress)
-        for plan in gen.households():
-            writer.add(plan)
-        writer.flush()
-        bar(counts.residents, final=True)
-        index_started = time.perf_counter()
-        if bulk_indexes:
-            if progress_stream is not None:
-                progress_stream.write(f"索引を作成しています（{len(restore)} 件）…\n")
-            rebuild_indexes(restore)
+        with _valid_to_triggers_dropped():
+            freeze = bulk_indexes and _truncate_for_freeze(table)
+            restore = drop_secondary_indexes(table) if bulk_indexes else []
+            encoder = RowEncoder(vendor=connection.vendor, ops=connection.ops, block_ids=block_ids,
+                                 staff_id=DEMO_STAFF_ID)
+            writer = _BatchWriter(encoder, counts, batch_persons, progress, freeze=freeze)
+            for chunk in encoded_chunks(gen, encoder, workers):
+                writer.add_chunk(chunk)
+            writer.flush()
+            bar(counts.residents, final=True)
+            index_started = time.perf_counter()
+            if bulk_indexes:
+                if progress_stream is not None:
+                    progress_stream.write(f"索引を作成しています（{len(restore)} 件）…\n")
+                rebuild_indexes(restore)
         counts.index_seconds = round(time.perf_counter() - index_started, 2)
+        counts.bulk_indexes, counts.workers, counts.frozen = bulk_indexes, workers, freeze
         counts.write_seconds = round(writer.write_seconds, 2)
         counts.seconds = round(time.perf_counter() - started, 2)
         audit_record(
             EventType.DEMO_LOADED, action="create", function="cli.demo",
-            detail={"seed": seed, "reference_date": reference_date.isoformat(), "bulk_indexes": bulk_indexes,
-                    **counts.as_dict()},
+            detail={"seed": seed, "reference_date": reference_date.isoformat(), **counts.as_dict()},
         )
     return counts

@@ -29,8 +29,13 @@ def blind_index(number: str) -> str:
 def seal(number: str, addressee_no: int) -> tuple[bytes, str]:
     """Validate ``number`` and return ``(ciphertext, blind_index)`` for the person's record."""
     digits = my_number.validate(number)
-    blob = keys.encrypt(digits.encode(), purpose=ENCRYPTION_PURPOSE, aad=_aad(addressee_no))
-    return blob, keys.keyed_hash(digits, purpose=INDEX_PURPOSE)
+    return encrypt(digits, addressee_no), keys.keyed_hash(digits, purpose=INDEX_PURPOSE)
+
+
+def encrypt(digits: str, addressee_no: int) -> bytes:
+    """The ciphertext part of :func:`seal`, for a number already validated (the bulk loader
+    computes the blind index in its worker processes and encrypts once numbers are allocated)."""
+    return keys.encrypt(digits.encode(), purpose=ENCRYPTION_PURPOSE, aad=_aad(addressee_no))
 
 
 def reveal(blob: bytes, addressee_no: int) -> str:

@@ -259,6 +259,15 @@ def require_resident(record: ResidentRecord, handler: ChangeHandler) -> None:
         )
 
 
+def current_residents(handler: ChangeHandler, ctx: ChangeContext, persons: Any) -> list[ResidentRecord]:
+    """The current records of ``persons`` (each once, in the order given); removed records are
+    refused unless the kind may touch them (:func:`require_resident`)."""
+    records = [ctx.current(p) for p in dict.fromkeys(persons)]
+    for rec in records:
+        require_resident(rec, handler)
+    return records
+
+
 def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[ResidentRecord]) -> Plan:
     """Date rules common to every kind; returns a plan carrying the late-notification flag.
 

@@ -133,7 +133,7 @@ def resident_search(request: HttpRequest, q: Query[SearchQuery]) -> dict:
         name=q.name, birth=q.birth, sex=q.sex, town_block=q.town_block, address=q.address,
         household_no=q.household_no, resident_code=q.resident_code, include_removed=q.include_removed,
     )
-    return _search_out(search_residents(ApiActor.from_request(request), criteria, limit=q.limit))
+    return _search_out(search_residents(ApiActor.from_request(request), criteria, limit=q.limit, count_matches=True))
 
 
 def _member(r: ResidentRecord) -> dict:

@@ -41,7 +41,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import jaconv
 from django.conf import settings
@@ -114,7 +114,9 @@ class SearchRow:
 class SearchResult:
     rows: list[SearchRow] = field(default_factory=list)
     truncated: bool = False  # more matches than the limit: narrow the search
-    total_capped: int = 0  # matches counted, at most COUNT_CAP (== COUNT_CAP means "at least")
+    # matches counted, at most COUNT_CAP (== COUNT_CAP means "at least"); a truncated search
+    # that was not asked to count (``count_matches=False``, the staff screen) says limit + 1
+    total_capped: int = 0
     message: str = ""  # 「…検索条件を絞り込んでください。」 when truncated
 
 
@@ -125,33 +127,23 @@ def search_limit() -> int:
     return int(getattr(settings, "JUKI_SEARCH_LIMIT", DEFAULT_LIMIT))
 
 
-def search_residents(actor: Any, criteria: SearchCriteria, *, limit: int | None = None) -> SearchResult:
+def search_residents(actor: Any, criteria: SearchCriteria, *, limit: int | None = None,
+                     count_matches: bool = False) -> SearchResult:
     """Search the register; refuses a too-broad search (``SEARCH_TOO_BROAD``); always audited.
 
     ``actor`` is a :class:`juki.register.changes.workflow.Actor` (staff) or ``ApiActor``
     (an API client, audited as ``api:<client_id>``) — anything with ``staff_id``, ``terminal_id``,
     ``ip`` and ``require(function)``. ``limit``
-    may lower the configured cap, never raise it.
+    may lower the configured cap, never raise it. ``count_matches``: count the matches of a
+    truncated search up to ``COUNT_CAP`` (``total_capped``, 「該当件数」) — the API shows it;
+    the staff screen only asks to narrow the search, so it does not pay for a second statement.
     """
     function = Function.MY_NUMBER_SEARCH if criteria.my_number.strip() else Function.RESIDENT_SEARCH
     logged = _audit_criteria(criteria)
     cap = max(1, min(limit or search_limit(), search_limit()))
     try:
         actor.require(function)
-        queries = _build(criteria)
-        if len(queries) == 1:
-            query = queries[0]
-            found = list(query.select_related("town_block").order_by(*_ORDER)[: cap + 1])
-            total = query[:COUNT_CAP].count() if len(found) > cap else len(found)
-        else:  # the union of the name-key query and the other-names query, by primary key
-            ids: set[int] = set()
-            for query in queries:
-                ids.update(query.order_by().values_list("pk", flat=True)[:COUNT_CAP])
-            total = min(len(ids), COUNT_CAP)
-            found = list(ResidentRecord.objects.filter(pk__in=ids).select_related("town_block")
-                         .order_by(*_ORDER)[: cap + 1])
-        truncated = len(found) > cap
-        found = found[:cap]
+        found, truncated, total = _matches(_build(criteria), cap, count=count_matches)
     except JukiError as exc:
         _log(actor, function, logged, outcome=Outcome.DENIED, targets=[], detail={"code": exc.code})
         raise
@@ -160,6 +152,95 @@ def search_residents(actor: Any, criteria: SearchCriteria, *, limit: int | None 
          detail={"count": len(rows), "truncated": truncated, "limit": cap})
     message = f"該当者が{cap}件を超えました。{NARROW_MESSAGE}" if truncated else ""
     return SearchResult(rows=rows, truncated=truncated, total_capped=total, message=message)
+
+
+# the columns a result line needs (SearchRow), in this order; the ordering columns are among them
+_COLUMNS = ("id", "name_kana_key", "birth_year", "birth_month", "birth_day", "person_id", "family_name",
+            "given_name", "family_name_kana", "given_name_kana", "birth_date_precision", "birth_date_note",
+            "resident_kind", "sex", "banchi", "katagaki", "katagaki_hidden", "status", "household_id",
+            "town_block__name")
+
+
+class _Match(NamedTuple):
+    """One matched record version, as fetched for its result line (no model instance)."""
+
+    id: int
+    name_kana_key: str
+    birth_year: int | None
+    birth_month: int | None
+    birth_day: int | None
+    person_id: int
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    birth_date_precision: str
+    birth_date_note: str
+    resident_kind: str
+    sex: int
+    banchi: str
+    katagaki: str
+    katagaki_hidden: bool
+    status: str
+    household_id: int
+    town_block_name: str
+
+
+def _sql(query: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    return query.query.get_compiler(using=query.db).as_sql()
+
+
+def _matches(queries: list[QuerySet[ResidentRecord]], cap: int, *, count: bool) -> tuple[list[_Match], bool, int]:
+    """The first ``cap`` matches in display order, whether there are more, and how many (at most
+    ``COUNT_CAP``; ``cap + 1`` for a truncated page not to be counted) — in ONE ordered, limited
+    ``SELECT`` (:func:`_page_sql`), plus a count only when truncated and asked for."""
+    sql, params = _page_sql(queries, cap + 1)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        found = [_Match(*row) for row in cur.fetchall()]
+    if len(found) <= cap:
+        return found, False, len(found)
+    return found[:cap], True, _count(queries) if count else len(found)
+
+
+def _page_sql(queries: list[QuerySet[ResidentRecord]], limit: int) -> tuple[str, tuple[Any, ...]]:
+    """The statement for the first ``limit`` matches in display order, columns as :class:`_Match`.
+
+    With two queries (name key, other names) ``UNION`` (not ``UNION ALL``: a person found by
+    both is one line) merges them before the outer ``ORDER BY … LIMIT``, and the town block's
+    name is joined after the merge. The arms are wrapped as sub-selects because SQLite allows
+    no ``ORDER BY``/``LIMIT`` on a compound's arm. On PostgreSQL each arm is also ordered and
+    limited by itself, so that it stops early in its index; on SQLite an ordered arm does not
+    stop any earlier (the other-names arm scans the current records either way) and is left
+    unordered. Only Django-compiled SQL, quoted names and integers are joined here; every
+    value is a parameter.
+    """
+    if len(queries) == 1:
+        return _sql(queries[0].values_list(*_COLUMNS).order_by(*_ORDER)[:limit])
+    qn = connection.ops.quote_name
+    columns = _COLUMNS[:-1] + ("town_block_id",)
+    ordered = connection.vendor == "postgresql"
+    arms = [_sql(q.values_list(*columns).order_by(*_ORDER)[:limit] if ordered
+                 else q.values_list(*columns).order_by()) for q in queries]
+    union = " UNION ".join(f"SELECT * FROM ({arm}) AS m{i}" for i, (arm, _) in enumerate(arms))  # noqa: S608
+    block = TownBlock._meta.db_table
+    sql = (f"SELECT {', '.join('m.' + qn(c) for c in _COLUMNS[:-1])}, b.{qn('name')} "  # noqa: S608
+           f"FROM ({union}) AS m INNER JOIN {qn(block)} b ON b.{qn('id')} = m.{qn('town_block_id')} "
+           f"ORDER BY {', '.join('m.' + qn(c) for c in _ORDER)} LIMIT {limit:d}")
+    return sql, tuple(p for _, arm_params in arms for p in arm_params)
+
+
+def _count(queries: list[QuerySet[ResidentRecord]]) -> int:
+    """How many records match, counted up to ``COUNT_CAP`` (shown as 「該当件数」 by the API)."""
+    if len(queries) == 1:
+        return queries[0].order_by()[:COUNT_CAP].count()
+    arms = [_sql(q.order_by().values_list("pk")[:COUNT_CAP]) for q in queries]
+    union = " UNION ".join(f"SELECT * FROM ({arm}) AS c{i}" for i, (arm, _) in enumerate(arms))  # noqa: S608
+    sql = f"SELECT COUNT(*) FROM ({union}) AS u"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, tuple(p for _, arm_params in arms for p in arm_params))
+        (total,) = cur.fetchone()
+    return min(total, COUNT_CAP)
 
 
 def _log(actor: Any, function: Function, criteria: dict[str, Any], *, outcome: str, targets: list[str],
@@ -314,10 +395,11 @@ def _build(c: SearchCriteria) -> list[QuerySet[ResidentRecord]]:
     town_block = (c.town_block or "").strip()
     address = unicodedata.normalize("NFKC", c.address or "").strip()
     if town_block:
-        if not TownBlock.objects.filter(code=town_block).exists():
+        block_id = TownBlock.objects.filter(code=town_block).values_list("pk", flat=True).first()
+        if block_id is None:
             raise ValidationFailed("TOWN_BLOCK_UNKNOWN", f"町丁字コード「{town_block[:20]}」は登録されていません。",
                                    field="town_block")
-        q &= Q(town_block__code=town_block)
+        q &= Q(town_block_id=block_id)
     if address:
         q &= _prefix("banchi", address)
     if town_block or address:
@@ -355,34 +437,42 @@ def _build(c: SearchCriteria) -> list[QuerySet[ResidentRecord]]:
 # --- display ----------------------------------------------------------------------------------
 
 
-def birth_display(rec: ResidentRecord) -> str:
+def birth_display(rec: ResidentRecord | _Match) -> str:
     """生年月日 as a result line shows it: 和暦 for Japanese residents, 西暦 for foreign residents
     (住民票の記載の例による), with the unknown-date forms (日不詳・月日不詳・不詳)."""
-    if rec.birth_date_precision == DatePrecision.UNKNOWN or rec.birth_year is None:
-        return rec.birth_date_note or "不詳"
-    day = rec.birth_day if rec.birth_date_precision == DatePrecision.FULL else None
-    month = rec.birth_month if rec.birth_date_precision in (DatePrecision.FULL, DatePrecision.YEAR_MONTH) else None
-    text = format_western(rec.birth_year, month, day)
-    if rec.resident_kind != ResidentKind.FOREIGN:
+    return _birth_text(rec.birth_date_precision, rec.birth_year, rec.birth_month, rec.birth_day,
+                       rec.birth_date_note, rec.resident_kind == ResidentKind.FOREIGN)
+
+
+@functools.lru_cache(maxsize=16384)
+def _birth_text(precision: str, year: int | None, month: int | None, day: int | None, note: str,
+                foreign: bool) -> str:
+    """:func:`birth_display` on plain values (cached per process: dates of birth recur across searches)."""
+    if precision == DatePrecision.UNKNOWN or year is None:
+        return note or "不詳"
+    day = day if precision == DatePrecision.FULL else None
+    month = month if precision in (DatePrecision.FULL, DatePrecision.YEAR_MONTH) else None
+    text = format_western(year, month, day)
+    if not foreign:
         try:
-            text = format_wareki_partial(rec.birth_year, month, day)
+            text = format_wareki_partial(year, month, day)
         except DateParseError:
             pass  # before 1873: the Western date
-    if rec.birth_date_precision == DatePrecision.YEAR_MONTH:
+    if precision == DatePrecision.YEAR_MONTH:
         text += "（日不詳）"
-    elif rec.birth_date_precision == DatePrecision.YEAR:
+    elif precision == DatePrecision.YEAR:
         text += "（月日不詳）"
     return text
 
 
-def _row(rec: ResidentRecord) -> SearchRow:
-    address = f"{rec.town_block.name}{rec.banchi}"
+def _row(rec: _Match) -> SearchRow:
+    address = f"{rec.town_block_name}{rec.banchi}"
     if rec.katagaki and not rec.katagaki_hidden:
         address += f"\u3000{rec.katagaki}"
-    return SearchRow(
+    return SearchRow(  # full_name / full_name_kana as ResidentRecord composes them
         addressee_no=f"{rec.person_id:0{ADDRESSEE_NO_DIGITS}d}",
-        full_name=rec.full_name,
-        kana=rec.full_name_kana,
+        full_name=f"{rec.family_name}\u3000{rec.given_name}" if rec.given_name else rec.family_name,
+        kana=f"{rec.family_name_kana}\u3000{rec.given_name_kana}".strip("\u3000"),
         birth=birth_display(rec),
         sex=Sex(rec.sex).label,
         address=address,

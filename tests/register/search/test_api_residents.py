@@ -39,6 +39,17 @@ def test_search_through_the_api_follows_the_same_rules_and_is_audited(city, api_
     assert list(event.targets) == [f"{rec.person_id:010d}"]
 
 
+def test_a_truncated_api_search_reports_how_many_matched(city, api_client, settings):
+    """The API tells a client how many matched (``total_capped``, counted up to 1,000) when the
+    rows are capped; the staff screen only asks to narrow the search (issue #7: the screen's
+    search does not pay for the count)."""
+    settings.JUKI_SEARCH_LIMIT = 2
+    for i in range(4):
+        person(city, given_name=f"次郎{i}", given_name_kana="ジロウ")
+    body = api_client(["resident.search"]).get("/api/v1/residents", {"name": "しけん", "birth": "1980"}).json()
+    assert body["truncated"] is True and len(body["rows"]) == 2 and body["total_capped"] == 4
+
+
 def test_a_too_broad_api_search_is_a_problem_response(city, api_client):
     response = api_client(["resident.search"]).get("/api/v1/residents", {"name": "しけん", "sex": 1})
     assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"

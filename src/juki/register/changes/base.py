@@ -37,6 +37,7 @@ NOTIFICATION_DAYS = 14
 VERSION_META_FIELDS = frozenset({
     "id", "person", "version", "is_current", "valid_from", "notified_on", "recorded_at",
     "superseded_at", "change_reason", "recorded_by", "terminal_id",
+    "valid_to",  # kept by the database (juki.register.validity), never copied
 })
 
 

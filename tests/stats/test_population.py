@@ -6,10 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from juki.register.history import record_as_of
-from juki.register.models import Person, RecordStatus, Sex
-from juki.stats.population import band_of, bench_population, population, raw_population_baseline
+from juki.register.models import Person, RecordStatus, ResidentRecord, Sex
+from juki.stats.population import (
+    POPULATION_SQL,
+    aggregate_transaction,
+    band_of,
+    bench_population,
+    population,
+    raw_population_baseline,
+    residents_on,
+)
 
 from .city import build
 
@@ -112,3 +121,104 @@ def test_bench_gives_the_figure_beside_the_raw_group_by_baseline(hist):
     assert result["residents"] == 10 and result["households"] == 5
     assert result["baseline_residents"] == raw_population_baseline()["residents"] == 10
     assert result["seconds"] > 0 and result["baseline_seconds"] > 0
+
+
+# --- back-dated versions (issue #7: the as-of rule through valid_to, juki.register.validity) ----------
+
+def counted_by_block_person_by_person(on):
+    out: dict[int, int] = {}
+    for pid in Person.objects.values_list("pk", flat=True):
+        r = record_as_of(pid, on)
+        if r is not None and r.status == RecordStatus.RESIDENT:
+            out[r.town_block_id] = out.get(r.town_block_id, 0) + 1
+    return out
+
+
+def raw_version(rec, *, version, valid_from, **changes):
+    """A version inserted directly (a late notification recorded after later changes; test setup)."""
+    fields = {f.attname: getattr(rec, f.attname) for f in ResidentRecord._meta.concrete_fields if f.name != "id"}
+    fields.update(version=version, valid_from=valid_from, is_current=False, **changes)
+    return ResidentRecord.objects.create(**fields)
+
+
+@pytest.fixture
+def back_dated(hist):
+    """hist plus versions recorded out of order: A's householder moved to 旭北栄町 from 2016-01-01
+    (recorded after the later versions), E's record corrected on its own 異動日 (same valid_from,
+    higher version: wins), and E removed as of 2019-07-01 then restored on 2020-01-01."""
+    blocks = hist.city.blocks
+    a = ResidentRecord.objects.filter(person_id=hist.a_head.person_id).order_by("-version").first()
+    raw_version(a, version=a.version + 1, valid_from=D(2016, 1, 1), town_block_id=blocks[2].pk)
+    e = ResidentRecord.objects.filter(person_id=hist.e_single.person_id).order_by("version").first()
+    top = ResidentRecord.objects.filter(person_id=e.person_id).order_by("-version").first().version
+    raw_version(e, version=top + 1, valid_from=e.valid_from, town_block_id=blocks[1].pk)
+    raw_version(e, version=top + 2, valid_from=D(2019, 7, 1), status=RecordStatus.REMOVED,
+                removal_reason="no_residence", removed_on=D(2019, 7, 1), retention_until=D(2169, 7, 1))
+    raw_version(e, version=top + 3, valid_from=D(2020, 1, 1), town_block_id=blocks[1].pk)
+    return hist
+
+
+@pytest.mark.parametrize("on", [D(2015, 4, 1), D(2015, 12, 31), D(2016, 1, 1), D(2019, 6, 30), D(2019, 7, 1),
+                                D(2019, 12, 31), D(2020, 1, 1), D(2024, 10, 1), D(2025, 1, 1)])
+def test_with_back_dated_versions_the_count_by_block_equals_the_record_in_force(back_dated, on):
+    pop = population(on)
+    expected = counted_by_block_person_by_person(on)
+    assert pop.total == sum(expected.values())
+    assert {b.block_id: b.total for b in pop.blocks if b.total} == expected
+    assert residents_on(on).count() == pop.total
+
+
+def test_a_back_dated_move_counts_in_the_new_block_from_its_date_until_the_next_version(back_dated):
+    a_block, c_block = back_dated.city.blocks[0].pk, back_dated.city.blocks[2].pk
+    assert population(D(2015, 12, 31)).count(block=a_block, sex=M, band="35-39") == 1
+    on = population(D(2016, 1, 1))
+    assert (on.count(block=a_block, sex=M, band="35-39"), on.count(block=c_block, sex=M, band="35-39")) == (0, 1)
+
+
+def test_a_removal_in_the_past_drops_the_person_until_the_restoration(back_dated):
+    assert population(D(2019, 6, 30)).total - population(D(2019, 7, 1)).total == 1
+    assert population(D(2020, 1, 1)).total == population(D(2019, 6, 30)).total
+
+
+def _plan(on):
+    params = {"on": on, "year": on.year, "month": on.month, "day": on.day,
+              "japanese": "japanese", "foreign": "foreign"}
+    with aggregate_transaction(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # A test table is tiny, so the planner would rightly read it any way: allow only
+            # index-only scans, to see that the index answers each arm alone (conditions on its
+            # leading columns, every column read covered). Any other path would be penalised.
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("SET LOCAL enable_bitmapscan = off")
+            cur.execute("SET LOCAL enable_indexscan = off")
+            cur.execute("EXPLAIN " + POPULATION_SQL, params)
+        else:
+            cur.execute("EXPLAIN QUERY PLAN " + POPULATION_SQL, params)
+        return "\n".join(str(row[-1]) for row in cur.fetchall())
+
+
+def test_the_population_reads_only_the_covering_index_of_the_rows_in_force(hist):
+    plan = _plan(D(2025, 1, 1))
+    if connection.vendor == "postgresql":
+        assert plan.count("Index Only Scan using record_resident_in_force") == 2, plan
+    else:
+        assert plan.count("COVERING INDEX record_resident_in_force") == 2, plan
+    assert "record_person_asof" not in plan  # no per-person comparison of versions
+
+
+def test_a_household_with_members_in_two_blocks_counts_in_each_block_and_once_in_the_city(hist):
+    # One member of B's household (山王二丁目) registered at another address from 2025-02-01
+    # without leaving the household (raw version: test setup). Households are counted per block
+    # where they have members, and once for the city (docs/statistics.md, Households).
+    b_blocks = hist.city.blocks
+    wife = ResidentRecord.objects.filter(household_id=hist.b_husband.household_id, is_current=True,
+                                         status=RecordStatus.RESIDENT).order_by("listing_order").first()
+    before = population(D(2025, 1, 31))
+    raw_version(wife, version=wife.version + 1, valid_from=D(2025, 2, 1), town_block_id=b_blocks[0].pk)
+    after = population(D(2025, 2, 1))
+    rows = {r.block_id: r for r in after.blocks}
+    old_rows = {r.block_id: r for r in before.blocks}
+    assert rows[b_blocks[0].pk].households == old_rows[b_blocks[0].pk].households + 1
+    assert rows[b_blocks[1].pk].households == old_rows[b_blocks[1].pk].households
+    assert after.households == before.households
+    assert sum(r.households for r in after.blocks) == after.households + 1

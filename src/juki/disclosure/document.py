@@ -50,7 +50,7 @@ STAFF_POLICIES = (POLICY_ROLE_AND_OFFICE, POLICY_STAFF_ID)
 
 
 #: Record items not shown in the history comparison (internal keys, version bookkeeping).
-_NOT_COMPARED = {"id", "person_id", "version", "is_current", "valid_from", "notified_on", "recorded_at",
+_NOT_COMPARED = {"id", "person_id", "version", "is_current", "valid_from", "valid_to", "notified_on", "recorded_at",
                  "superseded_at", "change_reason", "recorded_by", "terminal_id", "name_kana_key", "name_key",
                  "my_number_enc", "my_number_index"}
 

@@ -3,13 +3,15 @@
 As of a date D, a person is counted when the version of their record in force on D is a
 resident one (``status = resident``). "In force" is the rule of :mod:`juki.register.history`:
 the version with the latest ``valid_from`` (異動日) on or before D, ties broken by the higher
-``version``. :func:`in_force_on` expresses it as one set-based query (an anti-join: no other
-version of the same person is later by that order and still on or before D), so the counts are
-exactly those of :func:`juki.register.history.record_as_of` person by person, but computed by the
-database. :func:`population` runs the same rule as one portable SQL statement
-(:data:`POPULATION_SQL`, a CTE read once for cells and households) — issue #7: about 5 s for
-1,000,000 residents (3,000,000 versions) on PostgreSQL 15 on the shared 2-core dev machine,
-against about 1 s for a plain GROUP BY of the current versions (docs/statistics.md).
+``version``. Each version carries ``valid_to`` (効力の終わり), the ``valid_from`` of the next
+version in that order, kept by the database (:mod:`juki.register.validity`); the version in
+force on D is then the one row of the person with ``valid_from <= D < valid_to`` (NULL = open),
+so :func:`in_force_on` is a plain filter and the counts are exactly those of
+:func:`juki.register.history.record_as_of` person by person, computed by the database.
+:func:`population` runs the same rule as one portable SQL statement (:data:`POPULATION_SQL`)
+that reads only a covering index of the resident rows in force — issue #7: the former
+anti-join over every version took 33 s at 3,800,000 residents (11.5 M versions); see
+docs/performance.md "Session 3: population statistics" and docs/statistics.md.
 
 Age (年齢) is the age on D (満年齢, 年齢計算ニ関スル法律). Unknown parts of a birth date
 (生年月日不詳, partial dates) are read as the *earliest* day they allow: an unknown day as the
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from juki.register.models import RecordStatus, ResidentKind, ResidentRecord, Sex, TownBlock
 
@@ -66,11 +68,15 @@ def band_of(age: int | None) -> str:
 
 
 def in_force_on(on: dt.date) -> QuerySet[ResidentRecord]:
-    """The versions in force on ``on`` (one per person registered by then), all statuses."""
-    later = ResidentRecord.objects.filter(person_id=OuterRef("person_id"), valid_from__lte=on).filter(
-        Q(valid_from__gt=OuterRef("valid_from")) | Q(valid_from=OuterRef("valid_from"), version__gt=OuterRef("version"))
+    """The versions in force on ``on`` (one per person registered by then), all statuses.
+
+    ``valid_to`` (効力の終わり, kept by the database: :mod:`juki.register.validity`) is the
+    ``valid_from`` of the next version in the order (valid_from, version), so the version in
+    force is the one whose interval [valid_from, valid_to) contains the day.
+    """
+    return ResidentRecord.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on,
     ).order_by()
-    return ResidentRecord.objects.filter(valid_from__lte=on).filter(~Exists(later)).order_by()
 
 
 def residents_on(on: dt.date) -> QuerySet[ResidentRecord]:
@@ -136,37 +142,57 @@ class Population:
                  self.count(block=block, band=band, sex=Sex.FEMALE)) for band in BANDS]
 
 
-#: One statement computes everything (issue #7: one pass over the versions, not three). The CTE
-#: ``pop`` is the population of the day — the resident versions in force (the same anti-join as
-#: :func:`in_force_on`) with the age on the day — and is referenced three times, so PostgreSQL
-#: materialises it once; the branches give the cells, the households per block and the city's
-#: households. Portable SQL: it runs as is on SQLite and PostgreSQL.
-POPULATION_SQL = """
-WITH pop AS (
+def _in_force_arm(valid_to: str) -> str:
+    """One arm of the population's rows: resident versions in force whose ``valid_to`` is
+    ``valid_to`` (an SQL condition), with the age on the day."""
+    return f"""
   SELECT r.town_block_id AS tb, r.household_id AS hh, r.sex AS sex, r.resident_kind AS kind,
          %(year)s - r.birth_year
            - CASE WHEN r.birth_month > %(month)s OR (r.birth_month = %(month)s AND r.birth_day > %(day)s)
                   THEN 1 ELSE 0 END AS age
   FROM register_residentrecord r
-  WHERE r.valid_from <= %(on)s AND r.status = %(resident)s
-    AND NOT EXISTS (
-      SELECT 1 FROM register_residentrecord u
-      WHERE u.person_id = r.person_id AND u.valid_from <= %(on)s
-        AND (u.valid_from > r.valid_from OR (u.valid_from = r.valid_from AND u.version > r.version)))
+  WHERE r.status = '{RecordStatus.RESIDENT.value}' AND r.{valid_to} AND r.valid_from <= %(on)s"""  # noqa: S608 - constants only
+
+
+#: One statement computes everything (issue #7: one pass over the rows in force, not three). The
+#: CTE ``pop`` is the population of the day — the resident versions in force, one per person
+#: (``valid_from <= D < valid_to``, :func:`in_force_on`), with the age on the day; ``pop`` is a
+#: UNION ALL of the open versions (``valid_to IS NULL``) and the closed ones still in force
+#: (``valid_to > D``), each arm one range of the covering index ``record_resident_in_force``
+#: (status, valid_to, valid_from, then the columns counted), so neither database reads the
+#: wide record rows. PostgreSQL materialises ``pop`` once (it is referenced three times). The
+#: cells are one GROUP BY of ``pop``. Households are grouped once (``hh``: one row per
+#: household, with its lowest and highest town block): that gives the city's households, and
+#: the households per block for the households in one block; the rare household with members in
+#: several blocks is counted in each of them from its members' rows (the join finds no row in
+#: the usual case, and then costs nothing). Portable SQL: it runs as is on SQLite and PostgreSQL.
+POPULATION_SQL = f"""
+WITH pop AS ({_in_force_arm("valid_to IS NULL")}
+  UNION ALL{_in_force_arm("valid_to > %(on)s")}
+), hh AS (
+  SELECT hh, MIN(tb) AS tb, MAX(tb) AS tb_hi,
+         MAX(CASE WHEN kind = %(japanese)s THEN 1 ELSE 0 END) AS has_j,
+         MAX(CASE WHEN kind = %(foreign)s THEN 1 ELSE 0 END) AS has_f
+  FROM pop GROUP BY hh
 )
 SELECT 'c' AS part, tb, sex, kind, age, COUNT(*) AS n, 0 AS with_j, 0 AS with_f
   FROM pop GROUP BY tb, sex, kind, age
 UNION ALL
 SELECT 'b', tb, NULL, NULL, NULL, COUNT(*), SUM(has_j), SUM(has_f) FROM (
-  SELECT tb, hh, MAX(CASE WHEN kind = %(japanese)s THEN 1 ELSE 0 END) AS has_j,
-         MAX(CASE WHEN kind = %(foreign)s THEN 1 ELSE 0 END) AS has_f
-  FROM pop GROUP BY tb, hh) AS per_block GROUP BY tb
+  SELECT tb, has_j, has_f FROM hh WHERE tb = tb_hi
+  UNION ALL
+  SELECT p.tb, MAX(CASE WHEN p.kind = %(japanese)s THEN 1 ELSE 0 END),
+         MAX(CASE WHEN p.kind = %(foreign)s THEN 1 ELSE 0 END)
+  FROM pop AS p JOIN hh AS several ON p.hh = several.hh AND several.tb <> several.tb_hi
+  GROUP BY p.tb, p.hh
+) AS per_block GROUP BY tb
 UNION ALL
-SELECT 't', NULL, NULL, NULL, NULL, COUNT(*), SUM(has_j), SUM(has_f) FROM (
-  SELECT hh, MAX(CASE WHEN kind = %(japanese)s THEN 1 ELSE 0 END) AS has_j,
-         MAX(CASE WHEN kind = %(foreign)s THEN 1 ELSE 0 END) AS has_f
-  FROM pop GROUP BY hh) AS per_city
-"""
+SELECT 't', NULL, NULL, NULL, NULL, COUNT(*), SUM(has_j), SUM(has_f) FROM hh
+"""  # noqa: S608 - the arms are constants
+
+
+#: PostgreSQL ``work_mem`` for the statistics' aggregates (per hash table; one query at a time).
+AGGREGATE_WORK_MEM = "256MB"
 
 
 @contextmanager
@@ -174,19 +200,22 @@ def aggregate_transaction() -> Iterator[None]:
     """A read transaction for the statistics' one-off aggregates.
 
     On PostgreSQL, JIT compilation costs more than it saves on them (measured: 4.5 s of 9 s for
-    the population at 1,000,000 residents), so it is switched off for this transaction only.
+    the population at 1,000,000 residents), so it is switched off for this transaction only;
+    and ``work_mem`` is raised for it (:data:`AGGREGATE_WORK_MEM`) so that the hash aggregates
+    over a city's households (~1.7 million groups at 3.8 million residents) stay in memory
+    instead of spilling to temporary files in batches.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL jit = off")
+                cur.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
         yield
 
 
 def _population_rows(on: dt.date) -> list[tuple[Any, ...]]:
     params = {"on": on, "year": on.year, "month": on.month, "day": on.day,
-              "resident": RecordStatus.RESIDENT.value, "japanese": ResidentKind.JAPANESE.value,
-              "foreign": ResidentKind.FOREIGN.value}
+              "japanese": ResidentKind.JAPANESE.value, "foreign": ResidentKind.FOREIGN.value}
     with aggregate_transaction(), connection.cursor() as cur:
         cur.execute(POPULATION_SQL, params)
         return cur.fetchall()

@@ -56,6 +56,11 @@ class ResidentRecord(models.Model):
     version = models.PositiveIntegerField("個人履歴番号")
     is_current = models.BooleanField("現在の版", default=True)
     valid_from = models.DateField("異動日", help_text="この版の内容が効力を持った日")
+    valid_to = models.DateField(
+        "効力の終わり", null=True, blank=True, editable=False,
+        help_text="次の版の異動日（この日を含まない）。最後の版は空欄。データベースのトリガーが設定する"
+                  "（juki.register.validity）",
+    )
     notified_on = models.DateField("届出日", null=True, blank=True, help_text="職権による場合は空欄")
     recorded_at = models.DateTimeField("処理日時")
     superseded_at = models.DateTimeField("次の版の処理日時", null=True, blank=True)
@@ -223,6 +228,14 @@ class ResidentRecord(models.Model):
             models.Index(fields=["town_block", "banchi"], condition=_CURRENT, name="record_cur_address"),
             models.Index(fields=["household", "listing_order"], condition=_CURRENT, name="record_cur_household"),
             models.Index(fields=["person", "valid_from", "version"], name="record_person_asof"),
+            # The population as of a day (juki.stats.population): the resident rows in force
+            # (status, then the validity interval), read from this index alone — every column
+            # the statistics need is a key column, so it covers on SQLite too (no INCLUDE there).
+            models.Index(
+                fields=["status", "valid_to", "valid_from", "town_block", "household", "sex", "resident_kind",
+                        "birth_year", "birth_month", "birth_day"],
+                name="record_resident_in_force",
+            ),
             models.Index(fields=["resident_code"], name="record_resident_code"),
             models.Index(fields=["my_number_index"], name="record_my_number_index"),
             models.Index(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from juki.audit import triggers
 from juki.audit.events import EventType, Outcome
@@ -153,6 +153,27 @@ def test_verify_exits_3_when_the_chain_is_intact_but_the_append_only_triggers_ar
     event = AuditEvent.objects.order_by("-seq").first()
     assert event.event_type == EventType.AUDIT_VERIFIED and event.detail["intact"] is True
     assert event.detail["exit_code"] == 3
+
+
+def test_triggers_shows_the_guard_and_install_puts_it_back_audited(log, drop_triggers, capsys):
+    """HI D2.10: the append-only guard can be checked and restored from the CLI, and the
+    restoration is itself recorded (who, and which triggers were missing)."""
+    code, out, _ = run(capsys, "triggers")
+    assert code == 0 and "MISSING" not in out and "audit_auditevent" in out
+    drop_triggers()
+    code, out, err = run(capsys, "triggers")
+    assert code == 3 and out.count("MISSING") == len(triggers.trigger_names(connection.vendor))
+    assert "--install" in err
+    code, out, _ = run(capsys, "triggers", "--install")
+    assert code == 0 and "reinstalled" in out and "MISSING" not in out
+    assert triggers.missing(connection) == []
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.event_type == EventType.AUDIT_TRIGGERS_REINSTALLED
+    assert sorted(event.detail["missing_before"]) == sorted(triggers.trigger_names(connection.vendor))
+    with pytest.raises(DatabaseError):  # guarded again
+        with transaction.atomic():
+            AuditEvent.objects.filter(seq=1).update(staff_id="x")
+    assert run(capsys, "verify")[0] == 0
 
 
 def test_tampering_without_triggers_still_exits_1(log, drop_triggers, capsys):

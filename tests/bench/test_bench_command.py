@@ -47,6 +47,11 @@ def test_quick_bench_runs_end_to_end_and_writes_every_figure_with_its_baseline(t
         assert figures["changes_par"]["clients"] == 4 and figures["changes_par"]["value"] > 0
     assert figures["load"]["source"] == "this run" and figures["load"]["residents"] == 300
     assert result["residents"] >= 300 and result["database"] == connection.vendor
+    # the server's settings are recorded with the figures (docs/postgresql.md)
+    if connection.vendor == "postgresql":
+        assert {"shared_buffers", "synchronous_commit", "work_mem", "server_version"} <= set(result["server"])
+    else:
+        assert set(result["server"]) == {"sqlite_version"}
     assert set(result["targets"]) >= {"load", "changes_seq", "view", "search_kana_birth"}
 
     # the changes went through the four-eyes workflow, with outbox events

@@ -47,6 +47,8 @@ def test_demo_creates_one_account_per_role_at_the_demo_terminal(tmp_path):
         roles_seen |= set(acc.roles)
     assert roles_seen == set(Role)
     assert sum(Role.SYSADMIN in a.roles for a in DEMO_ACCOUNTS) == 2  # two administrators approve each other
+    # a 支援措置 entered by one protection officer is confirmed by another (four-eyes, docs/protection.md)
+    assert sum(Role.PROTECTION_OFFICER in a.roles for a in DEMO_ACCOUNTS) == 2
 
     text = out.getvalue()
     for acc in DEMO_ACCOUNTS:

@@ -108,11 +108,17 @@ def test_staff_disable_enable_terminals_and_list(clerk, make_terminal):
     assert set(clerk.terminals.values_list("terminal_id", flat=True)) == {"T-COUNTER-01", "T-BACK-01"}
     run("staff", "disable", "clerk01", "--reason", "退職")
     listing = run("staff", "list")
-    assert re.search(r"clerk01\t窓口 花子\t-\t無効（退職）\t窓口\tT-BACK-01 T-COUNTER-01", listing)
+    assert re.search(r"clerk01\t窓口 花子\t-\t無効（退職）\t窓口\tT-BACK-01 T-COUNTER-01\t-\n", listing)
     run("staff", "enable", "clerk01")
     assert Staff.objects.get(staff_id="clerk01").is_active
     exc, _ = run_fails("staff", "terminals", "clerk01", "NOPE")
     assert exc.code == "TERMINAL_NOT_FOUND"
+
+
+def test_staff_list_shows_the_linked_own_record(clerk):
+    # privacy review (issue #5): access to one's own record is flagged through this link
+    Staff.objects.filter(pk=clerk.pk).update(own_addressee_no=42)
+    assert re.search(r"clerk01\t窓口 花子\t.*\t0000000042\n", run("staff", "list"))
 
 
 def test_staff_reset_prints_a_new_password(clerk):

@@ -107,6 +107,7 @@ class EventType(IntEnum):
     CLI_COMMAND = 9004
     AUDIT_LOG_SEARCHED = 9005
     AUDIT_EVENT_VIEWED = 9006
+    AUDIT_TRIGGERS_REINSTALLED = 9007
     # 91xx access review (アクセス記録の点検, juki.audit.review)
     AUDIT_REVIEW_VIEWED = 9101
     AUDIT_REVIEW_EXPORTED = 9102
@@ -215,6 +216,7 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.CLI_COMMAND: "運用コマンドの実行",
     EventType.AUDIT_LOG_SEARCHED: "操作記録の検索",
     EventType.AUDIT_EVENT_VIEWED: "操作記録の詳細表示",
+    EventType.AUDIT_TRIGGERS_REINSTALLED: "追記専用トリガーの再設定",
     EventType.AUDIT_REVIEW_VIEWED: "アクセス記録点検報告の表示",
     EventType.AUDIT_REVIEW_EXPORTED: "アクセス記録点検報告のCSV出力",
     EventType.AUDIT_REVIEW_MARKED: "点検結果（確認済み）の記録",

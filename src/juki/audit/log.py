@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from juki.core import clock
 from juki.core.errors import JukiError
@@ -91,12 +91,15 @@ def record(
     target_ids = [
         text_normal(person_target(t), AuditEventTarget._meta.get_field("person_id").max_length) for t in targets
     ]
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction (issue #7: two round trips per event): an
+    # event is written with the work it records or not at all, so a failure here fails the
+    # caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         # Lock the head row: concurrent writers wait here, so the chain never forks.
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        head_seq, head_hash = _lock_head()
         now = clock.now()
         fields: dict[str, Any] = {
-            "seq": head.seq + 1,
+            "seq": head_seq + 1,
             "occurred_at": _utc_iso(now),
             "event_type": int(event_type),
             "action": _text("action", action),
@@ -111,16 +114,58 @@ def record(
             "criteria": json_normal(redact_my_numbers(criteria)) if criteria is not None else None,
             "detail": json_normal(redact_my_numbers(detail)) if detail is not None else None,
         }
-        digest = event_hash(fields, head.hash)
-        event = AuditEvent.objects.create(
-            **{**fields, "occurred_at": now}, prev_hash=head.hash, hash=digest
-        )
-        if target_ids:
-            AuditEventTarget.objects.bulk_create(AuditEventTarget(event=event, person_id=t) for t in target_ids)
-        head.seq = event.seq
-        head.hash = digest
-        head.save(update_fields=["seq", "hash"])
+        digest = event_hash(fields, head_hash)
+        event = AuditEvent(**{**fields, "occurred_at": now}, prev_hash=head_hash, hash=digest)
+        _append(event, target_ids)
     return event
+
+
+_EVENT_COLUMNS = ("seq", "occurred_at", "event_type", "action", "function", "staff_id", "terminal_id", "ip",
+                  "targets", "purpose", "outcome", "criteria", "detail", "prev_hash", "hash")
+
+
+def _lock_head() -> tuple[int, str]:
+    """The chain head (seq, hash), locked until the transaction ends; created on first use."""
+    with connection.cursor() as cur:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        cur.execute(f"SELECT seq, hash FROM audit_auditchainhead WHERE id = 1{lock}")  # noqa: S608
+        row = cur.fetchone()
+    if row is None:
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        return head.seq, head.hash
+    return row[0], row[1]
+
+
+def _append(event: AuditEvent, target_ids: list[str]) -> None:
+    """Insert the event and its target rows and move the head to it.
+
+    On PostgreSQL this is one statement (data-modifying CTEs); elsewhere three. Either way it
+    runs inside the transaction that holds the head's lock.
+    """
+    values = [AuditEvent._meta.get_field(c).get_db_prep_save(getattr(event, c), connection) for c in _EVENT_COLUMNS]
+    columns = ", ".join(_EVENT_COLUMNS)
+    marks = ", ".join(["%s"] * len(_EVENT_COLUMNS))
+    insert = f"INSERT INTO audit_auditevent ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"WITH e AS ({insert}), "  # noqa: S608
+                "t AS (INSERT INTO audit_auditeventtarget (event_id, person_id) "
+                "SELECT e.id, p FROM e, unnest(%s::varchar[]) AS p), "
+                "h AS (UPDATE audit_auditchainhead SET seq = %s, hash = %s WHERE id = 1) "
+                "SELECT id FROM e",
+                [*values, target_ids, event.seq, event.hash],
+            )
+            event.pk = cur.fetchone()[0]
+        else:
+            cur.execute(insert, values)
+            event.pk = cur.fetchone()[0]
+            if target_ids:
+                cur.executemany("INSERT INTO audit_auditeventtarget (event_id, person_id) VALUES (%s, %s)",
+                                [(event.pk, t) for t in target_ids])
+            cur.execute("UPDATE audit_auditchainhead SET seq = %s, hash = %s WHERE id = 1", [event.seq, event.hash])
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 @contextmanager

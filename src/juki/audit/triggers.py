@@ -12,6 +12,7 @@ Installed by migration ``audit.0002_append_only_triggers``. On SQLite a migratio
 rebuilds one of these tables (Django's "remake table" for most ALTERs) drops its triggers;
 such a migration must call :func:`install` again — ``tests/audit`` checks the triggers exist
 after all migrations, and ``juki audit verify`` exits with code 3 when one is missing.
+``juki audit triggers --install`` (:func:`do_reinstall`) puts missing triggers back, audited.
 """
 
 from __future__ import annotations
@@ -154,3 +155,25 @@ def suspended(connection: Any) -> Iterator[None]:
             else:
                 for _name, sql in saved:
                     cursor.execute(sql)
+
+
+def do_reinstall(connection: Any, *, operator: dict[str, str], function: str) -> list[str]:
+    """追記専用トリガーの再設定: re-create the triggers and record who did it and what was missing.
+
+    One transaction: the triggers and the AUDIT_TRIGGERS_REINSTALLED event land together. Run it
+    only after finding out why the triggers went missing (``juki audit verify`` first: the hash
+    chain says whether the log was changed while it was unguarded). Returns the names that
+    were missing.
+    """
+    from .events import EventType
+    from .log import record
+
+    with transaction.atomic(using=connection.alias):
+        before = missing(connection)
+        install(connection)
+        after = missing(connection)
+        if after:
+            raise RuntimeError(f"append-only triggers could not be installed: {after}")
+        record(EventType.AUDIT_TRIGGERS_REINSTALLED, action="install", function=function, terminal_id="cli",
+               detail={**operator, "missing_before": before, "triggers": trigger_names(connection.vendor)})
+    return before

@@ -8,6 +8,7 @@ recorded in the audit log (``AUDIT_REVIEW_VIEWED``, ``AUDIT_REVIEW_EXPORTED`` wi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -107,36 +108,38 @@ def review_report(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/review_report.html", context)
 
 
-@requires(Function.AUDIT_REVIEW)
-def review_csv_download(request: HttpRequest) -> HttpResponse:
-    """点検報告CSV: staff IDs, counts and flags (no resident data)."""
+#: The review's files: how each is made from the review, and its content type.
+_REVIEW_FILES: dict[str, tuple[Callable[[Review], bytes], str]] = {
+    "csv": (lambda review: ("\ufeff" + review_csv(review)).encode("utf-8"), "text/csv; charset=utf-8"),
+    "pdf": (review_pdf, "application/pdf"),
+}
+
+
+def _review_file(request: HttpRequest, fmt: str) -> HttpResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return _invalid(request, form, EventType.AUDIT_REVIEW_EXPORTED)
     period = form.cleaned_data["period"]
     review = build_review(*period)
-    text = review_csv(review)
+    make, content_type = _REVIEW_FILES[fmt]
+    body = make(review)
     record_request(request, EventType.AUDIT_REVIEW_EXPORTED, action="export", function=Function.AUDIT_REVIEW,
                    criteria={"period_start": period[0].isoformat(), "period_end": period[1].isoformat()},
-                   detail={**_summary(review), "format": "csv"})
-    return attachment(("\ufeff" + text).encode("utf-8"), content_type="text/csv; charset=utf-8",
-                      filename=f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.csv")
+                   detail={**_summary(review), "format": fmt})
+    return attachment(body, content_type=content_type,
+                      filename=f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.{fmt}")
+
+
+@requires(Function.AUDIT_REVIEW)
+def review_csv_download(request: HttpRequest) -> HttpResponse:
+    """点検報告CSV: staff IDs, counts and flags (no resident data)."""
+    return _review_file(request, "csv")
 
 
 @requires(Function.AUDIT_REVIEW)
 def review_pdf_download(request: HttpRequest) -> HttpResponse:
     """点検報告書PDF (A4): the counts, the flags and the reviewers' marks, for filing."""
-    form = PeriodForm(request.GET)
-    if not form.is_valid():
-        return _invalid(request, form, EventType.AUDIT_REVIEW_EXPORTED)
-    period = form.cleaned_data["period"]
-    review = build_review(*period)
-    pdf = review_pdf(review)
-    record_request(request, EventType.AUDIT_REVIEW_EXPORTED, action="export", function=Function.AUDIT_REVIEW,
-                   criteria={"period_start": period[0].isoformat(), "period_end": period[1].isoformat()},
-                   detail={**_summary(review), "format": "pdf"})
-    return attachment(pdf, content_type="application/pdf",
-                      filename=f"access-review-{period[0].isoformat()}-{period[1].isoformat()}.pdf")
+    return _review_file(request, "pdf")
 
 
 @requires(Function.AUDIT_REVIEW)

@@ -484,6 +484,22 @@ def bench_stats(opts: Options) -> dict[str, Any]:
 
 # --- the run -----------------------------------------------------------------------------------
 
+#: The PostgreSQL settings a figure depends on, recorded with every run (docs/postgresql.md).
+SERVER_SETTINGS = ("server_version", "shared_buffers", "effective_cache_size", "work_mem", "maintenance_work_mem",
+                   "max_wal_size", "synchronous_commit", "fsync", "jit", "max_parallel_workers_per_gather")
+
+
+def server_settings() -> dict[str, str]:
+    """The database server's settings that move the figures (PostgreSQL), or SQLite's version."""
+    with connection.cursor() as cur:
+        if connection.vendor != "postgresql":
+            cur.execute("SELECT sqlite_version()")
+            return {"sqlite_version": cur.fetchone()[0]}
+        cur.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
+                    [list(SERVER_SETTINGS)])
+        return dict(cur.fetchall())
+
+
 def run(opts: Options) -> dict[str, Any]:
     """Measure the selected figures; return the result (see :func:`format_table`)."""
     rng = random.Random(opts.seed)
@@ -516,6 +532,7 @@ def run(opts: Options) -> dict[str, Any]:
         "database": connection.vendor,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "server": server_settings(),
         "residents": residents, "records": records, "quick": opts.quick,
         "seconds": round(time.perf_counter() - started, 1),
         "ratio_is": "cost factor of juki's path over the baseline (baseline/value for rates, value/baseline for times)",
@@ -558,8 +575,9 @@ def format_table(result: dict[str, Any]) -> str:
         target = f"{t['target']} {'達成' if t['met'] else '未達'}" if t else ""
         rows.append((LABELS.get(name, name), value, base, ratio, target))
     widths = [max(_width(r[i]) for r in rows) for i in range(5)]
+    server = ", ".join(f"{k} {v}" for k, v in result.get("server", {}).items())
     lines = [f"juki bench — {result['database']}, 住民 {result['residents']:,} 人, 住民票の版 {result['records']:,}, "
-             f"{result['machine']}, {result['seconds']} 秒"]
+             f"{result['machine']}, {result['seconds']} 秒", f"サーバ設定: {server}"]
     for n, r in enumerate(rows):
         lines.append("  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip())
         if n == 0:

@@ -11,6 +11,7 @@ The rules are the actions' (:mod:`juki.certificates.actions`); screens only prep
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -276,26 +277,32 @@ def ledger_view(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/ledger.html", {"title": "交付簿", "ledger": data})
 
 
+#: The ledger's files: how each is made from the day's ledger, and its content type.
+_LEDGER_FILES: dict[str, tuple[Callable[[ledger.Ledger], bytes], str]] = {
+    "csv": (ledger.ledger_csv, "text/csv; charset=utf-8"),
+    "pdf": (ledger.ledger_pdf, "application/pdf"),
+}
+
+
+def _ledger_file(request: HttpRequest, fmt: str) -> HttpResponse:
+    data = _ledger(request)
+    if isinstance(data, HttpResponse):
+        return data
+    _audit_ledger(request, data, fmt)
+    make, content_type = _LEDGER_FILES[fmt]
+    return attachment(make(data), content_type=content_type, filename=f"certificate-ledger-{data.day.isoformat()}.{fmt}")
+
+
 @requires(FUNCTION)
 @require_GET
 def ledger_csv(request: HttpRequest) -> HttpResponse:
     """交付簿のCSV。"""
-    data = _ledger(request)
-    if isinstance(data, HttpResponse):
-        return data
-    _audit_ledger(request, data, "csv")
-    return attachment(ledger.ledger_csv(data), content_type="text/csv; charset=utf-8",
-                      filename=f"certificate-ledger-{data.day.isoformat()}.csv")
+    return _ledger_file(request, "csv")
 
 
 @requires(FUNCTION)
 @require_GET
 def ledger_pdf(request: HttpRequest) -> HttpResponse:
     """交付簿のPDF。"""
-    data = _ledger(request)
-    if isinstance(data, HttpResponse):
-        return data
-    _audit_ledger(request, data, "pdf")
-    return attachment(ledger.ledger_pdf(data), content_type="application/pdf",
-                      filename=f"certificate-ledger-{data.day.isoformat()}.pdf")
+    return _ledger_file(request, "pdf")
 

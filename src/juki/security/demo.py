@@ -50,6 +50,8 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("demo-mynumber", "番号 次郎", "市民課", (Role.MY_NUMBER_OFFICER, Role.CLERK),
                 "個人番号事務＋窓口（個人番号による検索・表示）"),
     DemoAccount("demo-protection", "支援 三郎", "市民課", (Role.PROTECTION_OFFICER,), "支援措置担当"),
+    DemoAccount("demo-protection2", "支援 三奈", "市民課", (Role.PROTECTION_OFFICER,),
+                "支援措置担当（支援措置の確認役：入力した担当とは別の担当が確認する）"),
     DemoAccount("demo-auditor", "監査 四郎", "情報政策課", (Role.AUDITOR,), "監査（操作記録の閲覧・点検）"),
     DemoAccount("demo-stats", "統計 五郎", "企画課", (Role.STATISTICS,), "統計"),
     DemoAccount("demo-admin1", "管理 六郎", "情報政策課", (Role.SYSADMIN,), "システム管理（職員・権限・端末）"),

@@ -13,8 +13,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.db.models import Q, Subquery
 from pydantic import BaseModel, ConfigDict
 
+from juki.core.compiled import CompiledQuery
 from juki.core.errors import ValidationFailed
 
 from ..models import (
@@ -35,6 +37,7 @@ NOTIFICATION_DAYS = 14
 VERSION_META_FIELDS = frozenset({
     "id", "person", "version", "is_current", "valid_from", "notified_on", "recorded_at",
     "superseded_at", "change_reason", "recorded_by", "terminal_id",
+    "valid_to",  # kept by the database (juki.register.validity), never copied
 })
 
 
@@ -70,6 +73,40 @@ class Plan:
     late_notification: bool = False
 
 
+def _current_with_household(lock: bool) -> CompiledQuery[ResidentRecord]:
+    # One query (issue #7): the person's current version and the current resident members of
+    # their household, which nearly every kind asks for next. The town block (住所) and its
+    # municipality come joined. Only record rows are locked — never the town blocks other
+    # changes write addresses into — in addressee-number order, so that two changes locking
+    # the same household lock in the same order.
+    def build(person: int) -> Any:
+        household = ResidentRecord.objects.filter(is_current=True, person_id=person).values("household_id")[:1]
+        qs = (ResidentRecord.objects.filter(is_current=True)
+              .filter(Q(person_id=person) | Q(household_id=Subquery(household), status=RecordStatus.RESIDENT))
+              .select_related("town_block__municipality").order_by("person_id"))
+        return qs.select_for_update(of=("self",)) if lock else qs
+    return CompiledQuery(build, person=int)
+
+
+def _household_members(lock: bool) -> CompiledQuery[ResidentRecord]:
+    def build(household: int) -> Any:
+        qs = (ResidentRecord.objects.filter(is_current=True, household_id=household, status=RecordStatus.RESIDENT)
+              .select_related("town_block__municipality").order_by("listing_order", "person_id"))
+        return qs.select_for_update(of=("self",)) if lock else qs
+    return CompiledQuery(build, household=int)
+
+
+def _listing(rec: ResidentRecord) -> tuple[int, int]:
+    return (rec.listing_order, rec.person_id)
+
+
+#: Compiled once per process (issue #7: Django's compilation of these queries cost more than running them).
+_CURRENT, _CURRENT_LOCKED = _current_with_household(False), _current_with_household(True)
+_MEMBERS, _MEMBERS_LOCKED = _household_members(False), _household_members(True)
+_TOWN_BLOCK = CompiledQuery(
+    lambda code: TownBlock.objects.select_related("municipality").filter(code=code).order_by("pk")[:1], code=str)
+
+
 class ChangeContext:
     """What a handler may read: current records (locked when confirming), town blocks, dates."""
 
@@ -78,36 +115,61 @@ class ChangeContext:
         self.notified_on = notified_on
         self.today = today
         self.lock = lock
+        #: The records the plan has read: their versions are the change's base versions.
         self._records: dict[int, ResidentRecord] = {}
+        #: Rows fetched but not (yet) read by the plan, and households' member lists.
+        self._fetched: dict[int, ResidentRecord] = {}
+        self._households: dict[int, list[ResidentRecord]] = {}
         # Looked up once per change (issue #7): a plan asks for them more than once.
         self._town_blocks: dict[str, TownBlock] = {}
         self._municipality: Municipality | None = None
-
-    def _qs(self) -> Any:
-        # The record's town block comes in the same query (住所 of the current version); only the
-        # record rows are locked, never the town blocks other changes write addresses into.
-        qs = ResidentRecord.objects.filter(is_current=True).select_related("town_block")
-        return qs.select_for_update(of=("self",)) if self.lock else qs
 
     def current(self, addressee_no: int) -> ResidentRecord:
         """The current version of a person's record, or CHANGE_PERSON_NOT_FOUND."""
         rec = self._records.get(addressee_no)
         if rec is None:
-            rec = self._qs().filter(person_id=addressee_no).first()
+            rec = self._fetched.get(addressee_no)
+            if rec is None:
+                rec = self._fetch_with_household(addressee_no)
             if rec is None:
                 raise ValidationFailed("CHANGE_PERSON_NOT_FOUND", f"宛名番号 {addressee_no} の住民票が見つかりません。",
                                        field="person")
             self._records[addressee_no] = rec
         return rec
 
+    def _fetch_with_household(self, addressee_no: int) -> ResidentRecord | None:
+        rows = (_CURRENT_LOCKED if self.lock else _CURRENT).fetch(person=addressee_no)
+        rec = next((r for r in rows if r.person_id == addressee_no), None)
+        for r in rows:
+            self._remember_block(r.town_block)
+            self._fetched.setdefault(r.person_id, r)
+        if rec is not None:
+            # The household's resident members as household_members() would list them. They
+            # become part of the change's base versions only when a handler asks for them.
+            members = sorted((self._fetched[r.person_id] for r in rows
+                              if r.household_id == rec.household_id and r.status == RecordStatus.RESIDENT), key=_listing)
+            self._households.setdefault(rec.household_id, members)
+        return rec
+
     def household_members(self, household_no: int) -> list[ResidentRecord]:
         """Current resident members of a household in listing order."""
-        members = list(
-            self._qs().filter(household_id=household_no, status=RecordStatus.RESIDENT).order_by("listing_order", "person_id")
-        )
+        members = self._households.get(household_no)
+        if members is None:
+            members = (_MEMBERS_LOCKED if self.lock else _MEMBERS).fetch(household=household_no)
+            for m in members:
+                self._remember_block(m.town_block)
+                self._fetched.setdefault(m.person_id, m)
+            self._households[household_no] = members = [self._fetched[m.person_id] for m in members]
         for m in members:
             self._records.setdefault(m.person_id, m)
         return [self._records[m.person_id] for m in members]
+
+    def _remember_block(self, tb: TownBlock | None) -> None:
+        # The town block comes with its municipality (one query); both serve later look-ups.
+        if tb is not None:
+            self._town_blocks.setdefault(tb.code, tb)
+            if self._municipality is None:
+                self._municipality = tb.municipality
 
     def household_exists(self, household_no: int) -> bool:
         return Household.objects.filter(pk=household_no).exists()
@@ -115,11 +177,11 @@ class ChangeContext:
     def town_block(self, code: str) -> TownBlock:
         tb = self._town_blocks.get(code)
         if tb is None:
-            tb = TownBlock.objects.filter(code=code).first()
+            tb = _TOWN_BLOCK.first(code=code)
             if tb is None:
                 raise ValidationFailed("TOWN_BLOCK_UNKNOWN", f"町丁字コード {code} は町丁字マスタにありません。",
                                        field="town_block")
-            self._town_blocks[code] = tb
+            self._remember_block(tb)
         return tb
 
     def municipality(self) -> Municipality:
@@ -196,6 +258,15 @@ def require_resident(record: ResidentRecord, handler: ChangeHandler) -> None:
             f"宛名番号 {record.person_id} は消除された住民票（除票）です。回復または修正以外の異動はできません。",
             field="person",
         )
+
+
+def current_residents(handler: ChangeHandler, ctx: ChangeContext, persons: Any) -> list[ResidentRecord]:
+    """The current records of ``persons`` (each once, in the order given); removed records are
+    refused unless the kind may touch them (:func:`require_resident`)."""
+    records = [ctx.current(p) for p in dict.fromkeys(persons)]
+    for rec in records:
+        require_resident(rec, handler)
+    return records
 
 
 def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[ResidentRecord]) -> Plan:

@@ -18,12 +18,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from pydantic import ValidationError
 
 from juki.audit.events import EventType
 from juki.audit.log import client_ip, record, refusals_audited
 from juki.core import clock
+from juki.core.compiled import CompiledInsert, CompiledQuery, update_fields
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers.errors import IdentifierError
@@ -215,6 +216,13 @@ def _context(effective_on: dt.date, notified_on: dt.date | None, *, lock: bool) 
 
 # --- actions ----------------------------------------------------------------------------------
 
+# Compiled once per process (issue #7): the statements of every change, without Django
+# building them anew each time.
+_INSERT_CHANGE = CompiledInsert(Change)
+_INSERT_RECORD = CompiledInsert(ResidentRecord)
+_INSERT_OUTBOX = CompiledInsert(OutboxEvent)
+_PROVISIONAL = CompiledQuery(lambda change: Change.objects.select_for_update().filter(pk=change), change=int)
+
 def do_enter_change(
     kind: str,
     items: dict[str, Any],
@@ -244,13 +252,13 @@ def do_enter_change(
                             "入力中に住民票が更新されました。最新の内容を確認して入力し直してください。",
                             field="person",
                         )
-            change = Change.objects.create(
+            change = _INSERT_CHANGE.insert(Change(
                 kind=handler.kind, reason=str(handler.reason), state=ChangeState.PROVISIONAL,
                 notified_on=ctx.notified_on, effective_on=effective_on, late_notification=plan.late_notification,
                 payload=_seal_payload(parsed.model_dump(mode="json")), persons=persons,
                 base_versions=ctx.base_versions, after=_diff(plan, ctx), warnings=plan.warnings,
                 entered_by=actor.staff_id, entered_terminal=actor.terminal_id, entered_at=clock.now(),
-            )
+            ))
             record(
                 EventType.CHANGE_ENTERED, action="create", function=Function.CHANGE_ENTER.value,
                 staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip, targets=persons,
@@ -260,7 +268,7 @@ def do_enter_change(
 
 
 def _load_provisional(change_id: int) -> Change:
-    change = Change.objects.select_for_update().filter(pk=change_id).first()
+    change = _PROVISIONAL.first(change=change_id)
     if change is None:
         raise ValidationFailed("CHANGE_NOT_FOUND", f"異動 {change_id} が見つかりません。", field="change")
     if change.state != ChangeState.PROVISIONAL:
@@ -306,8 +314,8 @@ def do_confirm_change(change_id: int, *, actor: Actor, comment: str = "") -> Cha
             change.decided_terminal = actor.terminal_id
             change.decided_at = now
             change.decision_comment = comment
-            change.save(update_fields=["state", "persons", "decided_by", "decided_terminal", "decided_at",
-                                       "decision_comment"])
+            update_fields(change, ("state", "persons", "decided_by", "decided_terminal", "decided_at",
+                                   "decision_comment"))
             record(
                 EventType.CHANGE_CONFIRMED, action="confirm", function=Function.CHANGE_CONFIRM.value,
                 staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip, targets=persons,
@@ -359,6 +367,16 @@ def do_cancel_change(change_id: int, *, actor: Actor, comment: str = "") -> Chan
 
 # --- applying a plan ------------------------------------------------------------------------
 
+def _supersede(old: ResidentRecord, now: dt.datetime) -> None:
+    """The version a new one replaces stops being current (``superseded_at``: when)."""
+    with connection.cursor() as cur:
+        cur.execute(_SUPERSEDE_SQL, [False, ResidentRecord._meta.get_field("superseded_at").get_db_prep_save(now, connection),
+                                     old.pk])
+
+
+_SUPERSEDE_SQL = "UPDATE register_residentrecord SET is_current = %s, superseded_at = %s WHERE id = %s"
+
+
 def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContext, actor: Actor, now: dt.datetime) -> list[int]:
     """Write the plan: new households, new persons, superseded and new versions, outbox events."""
     households: dict[str, int] = {}
@@ -381,18 +399,18 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
         else:
             pid = nv.person_id
             old = ctx.current(pid)
-            ResidentRecord.objects.filter(pk=old.pk).update(is_current=False, superseded_at=now)
+            _supersede(old, now)
             version = old.version + 1
         refs[nv.ref] = pid
         if nv.my_number is not None:
             fields["my_number_enc"], fields["my_number_index"] = seal(nv.my_number, pid)
         fields["name_kana_key"] = kana_search_key(fields.get("family_name_kana", "") + fields.get("given_name_kana", ""))
         fields["name_key"] = kanji_search_key(fields.get("family_name", "") + fields.get("given_name", ""))
-        ResidentRecord.objects.create(
+        _INSERT_RECORD.insert(ResidentRecord(
             person_id=pid, version=version, is_current=True, valid_from=change.effective_on,
             notified_on=change.notified_on, recorded_at=now, change_reason=handler.reason,
             recorded_by=actor.staff_id, terminal_id=actor.terminal_id, **fields,
-        )
+        ))
         written[pid] = fields
     outbox = []
     for ev in plan.events:
@@ -404,11 +422,14 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
             if enc:
                 payload["my_number_enc"] = base64.b64encode(bytes(enc)).decode()
         outbox.append(OutboxEvent(kind=ev.kind, change=change, person_id=pid, payload=payload, created_at=now))
-    OutboxEvent.objects.bulk_create(outbox)  # in plan order, as the outbox is read (by id)
+    _INSERT_OUTBOX.insert_many(outbox)  # in plan order, as the outbox is read (by id)
     # A household that has resident members again (回復 into a household that had ended) is in being again.
+    # One that had a resident member before this change has not ended: nothing to ask.
     regained = {f["household_id"] for f in written.values() if f.get("status", RecordStatus.RESIDENT) == RecordStatus.RESIDENT}
-    if regained:
-        Household.objects.filter(pk__in=regained, dissolved_on__isnull=False).update(dissolved_on=None)
+    had_residents = {ctx.current(nv.person_id).household_id for nv in plan.versions
+                     if nv.person_id is not None and ctx.current(nv.person_id).status == RecordStatus.RESIDENT}
+    if regained - had_residents:
+        Household.objects.filter(pk__in=regained - had_residents, dissolved_on__isnull=False).update(dissolved_on=None)
     # Households left without resident members end (世帯消滅). A household a resident version was
     # just written into has one; the others are asked.
     touched = {ctx.current(nv.person_id).household_id for nv in plan.versions if nv.person_id is not None}

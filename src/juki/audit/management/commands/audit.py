@@ -19,8 +19,9 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
+from juki.audit import triggers
 from juki.audit.checkpoints import do_write_checkpoint
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
@@ -46,7 +47,7 @@ class Command(BaseCommand):
     help = "操作記録の検証とチェックポイント作成 (verify the audit log / write a signed checkpoint)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        subs = parser.add_subparsers(dest="subcommand", metavar="{verify,checkpoint,review,archive,verify-archive}",
+        subs = parser.add_subparsers(dest="subcommand", metavar="{verify,checkpoint,triggers,review,archive,verify-archive}",
                                      required=True)
         p = subs.add_parser(
             "verify", help="ハッシュチェーンを検証する (verify the hash chain)",
@@ -68,6 +69,17 @@ class Command(BaseCommand):
             description="現在のチェーン先頭（連番とハッシュ）にEd25519で署名したチェックポイントを作成します。"
                         " / Sign the current chain head with the audit-signing Ed25519 key.",
         )
+
+        t = subs.add_parser(
+            "triggers", help="追記専用トリガーの状況表示・再設定 (show / reinstall the append-only triggers)",
+            description="操作記録の追記専用トリガーの有無を表示します。--install で欠けたトリガーを設定し直し、"
+                        "その操作を操作記録に残します。先に juki audit verify で記録が改ざんされていないことを確認し、"
+                        "トリガーが削除された原因を調査してください。欠けていれば終了コード3を返します。"
+                        " / Show whether the append-only triggers are in place (exit 3 when one is missing);"
+                        " --install re-creates them, audited.",
+        )
+        t.add_argument("--install", action="store_true",
+                       help="欠けたトリガーを設定し直す / re-create missing triggers")
 
         r = subs.add_parser(
             "review", help="アクセス記録の点検報告を作成する (monthly access review report)",
@@ -103,6 +115,8 @@ class Command(BaseCommand):
             self.handle_review(options["month"], options.get("csv"))
         elif options["subcommand"] == "checkpoint":
             self.handle_checkpoint()
+        elif options["subcommand"] == "triggers":
+            self.handle_triggers(options["install"])
         else:
             self.handle_verify(options["from_checkpoint"], options["json"], not options["no_targets"])
 
@@ -164,6 +178,22 @@ class Command(BaseCommand):
                 " the append-only triggers are missing",
                 returncode=EXIT_TRIGGERS_MISSING,
             )
+
+    def handle_triggers(self, install: bool) -> None:
+        """``juki audit triggers [--install]``: the append-only guard's state, and putting it back."""
+        if install:
+            before = triggers.do_reinstall(connection, operator=cli_operator(), function=FUNCTION)
+            if before:
+                self.stdout.write("追記専用トリガーを設定し直しました / reinstalled: " + ", ".join(before))
+            else:
+                self.stdout.write("追記専用トリガーはすべて設定済みでした（設定し直しを記録しました） / "
+                                  "all triggers were in place (reinstall recorded)")
+        gone = set(triggers.missing(connection))
+        for name in triggers.trigger_names(connection.vendor):
+            self.stdout.write(f"{'なし / MISSING' if name in gone else 'あり / ok'}\t{name}")
+        if gone:
+            raise CommandError("追記専用トリガーがありません（juki audit triggers --install で設定し直せます） / "
+                               "append-only triggers missing", returncode=EXIT_TRIGGERS_MISSING)
 
     def handle_review(self, month: str, csv_path: str | None) -> None:
         """``juki audit review --month YYYY-MM [--csv FILE]``: the monthly access review."""

@@ -29,6 +29,7 @@ from ..base import (
     ChangeContext,
     ChangeHandler,
     EventDraft,
+    NewVersion,
     Plan,
     format_address,
     identity_event,
@@ -179,6 +180,15 @@ def _birth(fields: dict[str, Any]) -> list[Any]:
 def _name(fields: dict[str, Any]) -> str:
     given = fields.get("given_name", "")
     return f"{fields.get('family_name', '')}\u3000{given}" if given else fields.get("family_name", "")
+
+
+def append_version(plan: Plan, rec: ResidentRecord, fields: dict[str, Any], *, reason: ChangeReason,
+                   ctx: ChangeContext) -> None:
+    """The next version of ``rec``'s record with ``fields``, and the outbox events the change of
+    items calls for (:func:`person_events`)."""
+    ref = f"p:{rec.person_id}"
+    plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
+    person_events(plan, ref=ref, old=rec, fields=fields, reason=reason, ctx=ctx)
 
 
 def person_events(

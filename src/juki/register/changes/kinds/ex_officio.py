@@ -56,6 +56,7 @@ from ..base import (
     check_dates,
     check_one_householder,
     copy_fields,
+    current_residents,
     format_address,
     identity_event,
     not_before_current,
@@ -629,9 +630,7 @@ class ExOfficioRemoval(ChangeHandler):
     ex_officio = True
 
     def plan(self, items: ExOfficioRemovalItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
-        records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
-        for rec in records:
-            require_resident(rec, self)
+        records = current_residents(self, ctx, items.persons)
         plan = check_dates(self, ctx, records)
         household_nos = {r.household_id for r in records}
         if len(household_nos) != 1:

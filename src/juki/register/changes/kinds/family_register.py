@@ -45,11 +45,13 @@ from ..base import (
     check_dates,
     check_one_householder,
     copy_fields,
+    current_residents,
     not_before_current,
     require_resident,
 )
 from ..registry import register
 from ._family_foreign_common import (
+    append_version,
     katakana,
     nationality_code,
     numbers_now,
@@ -274,9 +276,7 @@ class Death(ChangeHandler):
         )
         if items.removal_date_note:
             plan.warnings.append(f"死亡日不詳: 「{items.removal_date_note}」と記載し、異動日を消除日とします。")
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
 
         remaining = [m for m in ctx.household_members(rec.household_id) if m.person_id != rec.person_id]
         if rec.relationship == Relationship.HOUSEHOLDER and remaining:
@@ -386,9 +386,7 @@ class NameChange(ChangeHandler):
     ex_officio = True
 
     def plan(self, items: NameChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
-        records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
-        for rec in records:
-            require_resident(rec, self)
+        records = current_residents(self, ctx, items.persons)
         plan = check_dates(self, ctx, records)
         if len(records) > 1 and any(
             v is not None for v in (items.given_name, items.given_name_kana, items.given_name_furigana)
@@ -426,9 +424,7 @@ class NameChange(ChangeHandler):
                 plan.warnings.append(
                     f"宛名番号 {rec.person_id}: 新しい氏が記載されている旧氏と同じです。旧氏の削除を処理してください。"
                 )
-            ref = f"p:{rec.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-            person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+            append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan
 
     @staticmethod
@@ -493,9 +489,7 @@ class DomicileChange(ChangeHandler):
             if (fields["domicile"], fields["domicile_head"]) == (rec.domicile, rec.domicile_head):
                 raise ValidationFailed("DOMICILE_UNCHANGED", f"宛名番号 {rec.person_id} の本籍・筆頭者は変わりません。",
                                        field="domicile")
-            ref = f"p:{rec.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-            person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+            append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan
 
 
@@ -582,9 +576,7 @@ class FormerSurnameEntry(ChangeHandler):
             former_surname_romaji=items.former_surname_romaji,
             former_surname_furigana_certification=items.furigana_certification,
         )
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan
 
 
@@ -617,9 +609,7 @@ class FormerSurnameRemoval(ChangeHandler):
         fields = copy_fields(rec)
         fields.update(former_surname="", former_surname_kana="", former_surname_romaji="",
                       former_surname_furigana_certification=FuriganaCertification.NONE)
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan
 
 
@@ -670,7 +660,5 @@ class Furigana(ChangeHandler):
         fields = copy_fields(rec)
         fields.update(family_name_furigana=items.family_name_furigana, given_name_furigana=items.given_name_furigana,
                       furigana_certification=items.certification)
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan

@@ -26,17 +26,16 @@ from ..base import (
     ChangeContext,
     ChangeHandler,
     ChangeItems,
-    NewVersion,
     Plan,
     check_dates,
     copy_fields,
 )
 from ..registry import register
 from ._family_foreign_common import (
+    append_version,
     katakana,
     nationality_code,
     one_person,
-    person_events,
     require_foreign,
     residence_card_no,
 )
@@ -113,9 +112,7 @@ class ForeignStatus(ChangeHandler):
         self._check(fields, ctx)
         if all(fields[k] == getattr(rec, k) for k in fields):
             raise ValidationFailed("FOREIGN_STATUS_UNCHANGED", "在留資格等の記載は変わりません。", field="residence_status")
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan
 
     @staticmethod
@@ -196,9 +193,7 @@ class AliasEntry(ChangeHandler):
             raise ValidationFailed("ALIAS_SAME_AS_NAME", "住民票に記載された氏名は通称として記載できません。", field="alias_name")
         fields = copy_fields(rec)
         fields.update(alias_name=items.alias_name, alias_name_kana=items.alias_name_kana)
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan
 
 
@@ -229,9 +224,7 @@ class AliasRemoval(ChangeHandler):
             raise ValidationFailed("ALIAS_NONE", "通称は記載されていません。", field="person")
         fields = copy_fields(rec)
         fields.update(alias_name="", alias_name_kana="")
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan
 
 
@@ -277,7 +270,5 @@ class Nationality(ChangeHandler):
             raise ValidationFailed("NATIONALITY_UNCHANGED", "国籍・地域は変わりません。", field="nationality_code")
         fields = copy_fields(rec)
         fields.update(nationality_code=items.nationality_code, nationality=items.nationality)
-        ref = f"p:{rec.person_id}"
-        plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
-        person_events(plan, ref=ref, old=rec, fields=fields, reason=self.reason, ctx=ctx)
+        append_version(plan, rec, fields, reason=self.reason, ctx=ctx)
         return plan

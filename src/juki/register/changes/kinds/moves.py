@@ -67,6 +67,7 @@ from ..base import (
     check_dates,
     check_one_householder,
     copy_fields,
+    current_residents,
     format_address,
     identity_event,
     not_before_current,
@@ -213,9 +214,7 @@ class MoveWithin(ChangeHandler):
     notification_period = NOTIFICATION_DAYS
 
     def plan(self, items: MoveWithinItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
-        records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
-        for rec in records:
-            require_resident(rec, self)
+        records = current_residents(self, ctx, items.persons)
         plan = check_dates(self, ctx, records)
         household_nos = {r.household_id for r in records}
         if len(household_nos) != 1:
@@ -874,9 +873,7 @@ def _removal_records(handler: ChangeHandler, items: MoveOutItems, ctx: ChangeCon
     confirmed first: one change writes versions for one reason only, and the members who stay
     have not moved.
     """
-    records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
-    for rec in records:
-        require_resident(rec, handler)
+    records = current_residents(handler, ctx, items.persons)
     plan = check_dates(handler, ctx, records)
     if len({r.household_id for r in records}) != 1:
         raise ValidationFailed("MOVE_PERSONS_DIFFERENT_HOUSEHOLDS", "同じ世帯の者だけを一度に転出できます。", field="persons")

@@ -58,7 +58,7 @@ class Command(SubcommandCommand):
         p.add_argument("staff_id", metavar="ID", help="職員ID")
         p.add_argument("--application", default="", metavar="NO", help="ユーザID申請書番号")
 
-        subs.add_parser("list", help="職員の一覧（役割・利用可能端末・状態）",
+        subs.add_parser("list", help="職員の一覧（役割・利用可能端末・状態・自身の宛名番号）",
                         description="職員の一覧を表示します（無効化された職員を含む）。")
 
         for kind, verb in (("grant", "付与"), ("revoke", "取消")):
@@ -121,12 +121,14 @@ class Command(SubcommandCommand):
         self.stdout.write(f"職員 {staff.staff_id} を有効にしました。")
 
     def handle_list(self, **_: Any) -> None:
-        rows = [("職員ID", "氏名", "所属", "状態", "役割", "利用可能端末")]
+        rows = [("職員ID", "氏名", "所属", "状態", "役割", "利用可能端末", "自身の宛名番号")]
         for s in Staff.objects.prefetch_related("terminals"):
             roles = "、".join(sorted(r.label for r in s.roles())) or "-"
             terminals = " ".join(sorted(t.terminal_id for t in s.terminals.all())) or "-"
             state = "有効" if s.is_active else f"無効（{s.disabled_reason}）"
-            rows.append((s.staff_id, s.name, s.office or "-", state, roles, terminals))
+            # the link the access review uses to flag access to one's own record (and household's)
+            own = f"{s.own_addressee_no:010d}" if s.own_addressee_no is not None else "-"
+            rows.append((s.staff_id, s.name, s.office or "-", state, roles, terminals, own))
         self._table(rows)
 
     def _request(self, kind: str, staff_id: str, role: str, application: str, reason: str) -> None:

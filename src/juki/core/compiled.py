@@ -74,7 +74,7 @@ class _RowShape:
 
 
 class CompiledQuery(Generic[M]):
-    """``build(**values)`` → queryset, compiled once per database alias.
+    """``build(**values)`` → queryset, compiled once per process and database.
 
     ``CompiledQuery(lambda person: Record.objects.filter(person_id=person), person=int)`` then
     ``q.fetch(person=12)``. Values are integers or texts, each reaching the SQL as one parameter,

@@ -223,6 +223,7 @@ _INSERT_RECORD = CompiledInsert(ResidentRecord)
 _INSERT_OUTBOX = CompiledInsert(OutboxEvent)
 _PROVISIONAL = CompiledQuery(lambda change: Change.objects.select_for_update().filter(pk=change), change=int)
 
+
 def do_enter_change(
     kind: str,
     items: dict[str, Any],

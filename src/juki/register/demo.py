@@ -33,7 +33,6 @@ import itertools
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -1313,20 +1312,6 @@ def _truncate_for_freeze(table: str) -> bool:
     return True
 
 
-@contextmanager
-def _valid_to_triggers_dropped() -> Iterator[None]:
-    """The ``valid_to`` triggers (:mod:`juki.register.validity`) off for the load; the loader
-    writes ``valid_to`` itself (:func:`validity.valid_to_of`).
-
-    Dropped and re-created in the load transaction rather than disabled
-    (:func:`validity.suspended`): PostgreSQL's COPY falls back to inserting row by row when the
-    table has a BEFORE ROW trigger, even a disabled one — no multi-insert, and COPY FREEZE then
-    leaves the pages without their all-visible bits. A failed load rolls back both."""
-    validity.remove()
-    yield
-    validity.install()
-
-
 def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
               reference_date: dt.date = REFERENCE_DATE, batch_persons: int = 2000,
               stdout: TextIO | None = None, progress_stream: TextIO | None = None,
@@ -1363,7 +1348,8 @@ def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
         if not register_is_empty():
             raise JukiError("DEMO_NOT_EMPTY", "住民基本台帳に既にデータがあるため、デモ自治体を作成できません。")
         block_ids, counts = _write_master(gen)
-        with _valid_to_triggers_dropped():
+        # the loader writes valid_to itself (validity.valid_to_of); no per-row trigger may run
+        with validity.suspended():
             freeze = bulk_indexes and _truncate_for_freeze(table)
             restore = drop_secondary_indexes(table) if bulk_indexes else []
             encoder = RowEncoder(vendor=connection.vendor, ops=connection.ops, block_ids=block_ids,

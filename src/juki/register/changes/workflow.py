@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import transaction
 from pydantic import ValidationError
 
 from juki.audit.events import EventType
@@ -370,12 +370,8 @@ def do_cancel_change(change_id: int, *, actor: Actor, comment: str = "") -> Chan
 
 def _supersede(old: ResidentRecord, now: dt.datetime) -> None:
     """The version a new one replaces stops being current (``superseded_at``: when)."""
-    with connection.cursor() as cur:
-        cur.execute(_SUPERSEDE_SQL, [False, ResidentRecord._meta.get_field("superseded_at").get_db_prep_save(now, connection),
-                                     old.pk])
-
-
-_SUPERSEDE_SQL = "UPDATE register_residentrecord SET is_current = %s, superseded_at = %s WHERE id = %s"
+    old.is_current, old.superseded_at = False, now
+    update_fields(old, ("is_current", "superseded_at"))
 
 
 def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContext, actor: Actor, now: dt.datetime) -> list[int]:

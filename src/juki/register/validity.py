@@ -186,16 +186,17 @@ def remove_sql(vendor: str) -> list[str]:
     return [f'DROP TRIGGER IF EXISTS "{name}";' for name in SQLITE_TRIGGERS]
 
 
+#: Each version with the ``valid_from`` of its successor (the rule), and the rows where the stored
+#: ``valid_to`` is not that (NULL-safe on both databases).
+_NEXT = ("SELECT id, valid_to, LEAD(valid_from) OVER (PARTITION BY person_id ORDER BY valid_from, version) "  # noqa: S608
+         f"AS next_from FROM {TABLE}")  # the table name is a constant
+_OFF_RULE = ("({v} <> s.next_from OR ({v} IS NULL AND s.next_from IS NOT NULL) "
+             "OR ({v} IS NOT NULL AND s.next_from IS NULL))")
+
 #: Every version's valid_to from its successor, in one statement (migration backfill, after a
 #: bulk load). Writes only the rows whose value differs. Portable (SQLite ≥ 3.33: UPDATE … FROM).
-BACKFILL_SQL = f"""
-UPDATE {TABLE} SET valid_to = s.next_from
-FROM (SELECT id, LEAD(valid_from) OVER (PARTITION BY person_id ORDER BY valid_from, version) AS next_from
-      FROM {TABLE}) AS s
-WHERE {TABLE}.id = s.id AND (
-  {TABLE}.valid_to <> s.next_from OR ({TABLE}.valid_to IS NULL AND s.next_from IS NOT NULL)
-  OR ({TABLE}.valid_to IS NOT NULL AND s.next_from IS NULL))
-"""  # noqa: S608 - the table name is a constant
+BACKFILL_SQL = (f"UPDATE {TABLE} SET valid_to = s.next_from FROM ({_NEXT}) AS s "  # noqa: S608
+                f"WHERE {TABLE}.id = s.id AND {_OFF_RULE.format(v=f'{TABLE}.valid_to')}")
 
 
 def install(connection: Any = None) -> None:
@@ -228,12 +229,7 @@ def missing(connection: Any = None) -> list[str]:
 
 
 #: How many versions have a ``valid_to`` other than the rule's (0 when the triggers did their work).
-MISMATCH_SQL = f"""
-SELECT COUNT(*) FROM (SELECT valid_to, LEAD(valid_from) OVER (PARTITION BY person_id ORDER BY valid_from, version)
-                      AS next_from FROM {TABLE}) AS s
-WHERE s.valid_to <> s.next_from OR (s.valid_to IS NULL AND s.next_from IS NOT NULL)
-   OR (s.valid_to IS NOT NULL AND s.next_from IS NULL)
-"""  # noqa: S608 - the table name is a constant
+MISMATCH_SQL = f"SELECT COUNT(*) FROM ({_NEXT}) AS s WHERE {_OFF_RULE.format(v='s.valid_to')}"  # noqa: S608
 
 
 def mismatches(connection: Any = None) -> int:

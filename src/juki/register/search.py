@@ -60,6 +60,7 @@ from juki.security.roles import Function
 
 from .models import DatePrecision, RecordStatus, ResidentKind, ResidentRecord, Sex, TownBlock
 from .models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
+from .models.record import join_kana, join_name
 from .my_numbers import blind_index
 from .names import kana_search_key, kanji_search_key
 from .wareki import (
@@ -469,10 +470,10 @@ def _row(rec: _Match) -> SearchRow:
     address = f"{rec.town_block_name}{rec.banchi}"
     if rec.katagaki and not rec.katagaki_hidden:
         address += f"\u3000{rec.katagaki}"
-    return SearchRow(  # full_name / full_name_kana as ResidentRecord composes them
+    return SearchRow(
         addressee_no=f"{rec.person_id:0{ADDRESSEE_NO_DIGITS}d}",
-        full_name=f"{rec.family_name}\u3000{rec.given_name}" if rec.given_name else rec.family_name,
-        kana=f"{rec.family_name_kana}\u3000{rec.given_name_kana}".strip("\u3000"),
+        full_name=join_name(rec.family_name, rec.given_name),
+        kana=join_kana(rec.family_name_kana, rec.given_name_kana),
         birth=birth_display(rec),
         sex=Sex(rec.sex).label,
         address=address,

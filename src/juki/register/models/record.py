@@ -48,6 +48,16 @@ from .validators import validate_resident_code
 _CURRENT = Q(is_current=True)
 
 
+def join_name(family: str, given: str) -> str:
+    """A name written out: family name first, a full-width space before a given name (if any)."""
+    return f"{family}\u3000{given}" if given else family
+
+
+def join_kana(family_kana: str, given_kana: str) -> str:
+    """氏名カナ written out: the two parts with a full-width space, none at either end."""
+    return f"{family_kana}\u3000{given_kana}".strip("\u3000")
+
+
 class ResidentRecord(models.Model):
     """住民票（版）: one version of one person's resident record."""
 
@@ -253,8 +263,8 @@ class ResidentRecord(models.Model):
     @property
     def full_name(self) -> str:
         """氏名 as registered (IVS kept), family name first, separated by a full-width space."""
-        return f"{self.family_name}\u3000{self.given_name}" if self.given_name else self.family_name
+        return join_name(self.family_name, self.given_name)
 
     @property
     def full_name_kana(self) -> str:
-        return f"{self.family_name_kana}\u3000{self.given_name_kana}".strip("\u3000")
+        return join_kana(self.family_name_kana, self.given_name_kana)

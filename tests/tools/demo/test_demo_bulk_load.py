@@ -12,9 +12,9 @@ from django.db import connection
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.identifiers import my_number, resident_code
-from juki.register import demo
-from juki.register.demo import DemoCityGenerator, load_demo
 from juki.register.models import Household, Person, RecordStatus, ResidentRecord
+from juki.tools.demo import generator as demo
+from juki.tools.demo.generator import DemoCityGenerator, load_demo
 
 pytestmark = pytest.mark.django_db
 N = 400

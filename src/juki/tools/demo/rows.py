@@ -40,13 +40,13 @@ from psycopg._copy_base import (
 )
 from psycopg.adapt import Transformer
 
-from . import validity
-from .models import DatePrecision, FuriganaCertification, ResidentKind, ResidentRecord
-from .my_numbers import blind_index
-from .names import kana_search_key, kanji_search_key
+from juki.register import validity
+from juki.register.models import DatePrecision, FuriganaCertification, ResidentKind, ResidentRecord
+from juki.register.my_numbers import blind_index
+from juki.register.names import kana_search_key, kanji_search_key
 
 if TYPE_CHECKING:
-    from .demo import DemoCityGenerator, HouseholdPlan, PersonPlan
+    from .generator import DemoCityGenerator, HouseholdPlan, PersonPlan
 
 #: Filled in by the parent process (see the module docstring), in this order, before the rest.
 SLOT_COLUMNS = ("person_id", "household_id", "my_number_enc")

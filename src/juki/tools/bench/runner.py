@@ -52,7 +52,6 @@ from juki.audit.log import record as audit_record
 from juki.audit.models import AuditEvent
 from juki.core import clock
 from juki.core.errors import JukiError
-from juki.register import demo
 from juki.register.access import access_resident
 from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
 from juki.register.models import DatePrecision, RecordStatus, ResidentRecord, TownBlock
@@ -61,6 +60,7 @@ from juki.register.names import kana_search_key
 from juki.register.search import SearchCriteria, search_residents
 from juki.security.models import RoleGrant, Staff
 from juki.security.roles import Role
+from juki.tools.demo import generator as demo
 
 FIGURES = ("load", "changes", "search", "view", "certificate", "stats")
 SEARCH_KINDS = ("kana_birth", "kana_prefix_address", "resident_code", "my_number")
@@ -459,7 +459,7 @@ def bench_view(opts: Options, sample: list[ResidentRecord]) -> dict[str, Any]:
 
 def bench_certificate(opts: Options) -> dict[str, Any]:
     try:
-        from juki.certificates.bench import bench
+        from juki.tools.bench.certificates import bench
     except ImportError as exc:  # pragma: no cover - the certificates app is part of juki
         return not_available(f"証明書の測定を読み込めません: {exc}")
     _say(opts, "証明書（住民票の写し）の描画…")

@@ -7,9 +7,9 @@ import collections
 import pytest
 
 from juki.identifiers import my_number, resident_code
-from juki.register.demo import REFERENCE_DATE, DemoCityGenerator, town_block_specs
 from juki.register.models import Relationship, ResidentKind
 from juki.register.names import has_variation_selector
+from juki.tools.demo.generator import REFERENCE_DATE, DemoCityGenerator, town_block_specs
 
 
 def snapshot(seed: int, residents: int) -> list[tuple]:

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from juki.core.errors import JukiError
-from juki.register.demo import (
+from juki.tools.demo.generator import (
     DEFAULT_RESIDENTS,
     DEFAULT_SEED,
     REFERENCE_DATE,

@@ -46,11 +46,8 @@ from juki.audit.log import record as audit_record
 from juki.core.errors import JukiError
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
-
-from . import demo_data as data
-from . import numbering, validity
-from .demo_rows import RECORD_COLUMNS, Chunk, RowEncoder, default_workers, encoded_chunks
-from .models import (
+from juki.register import numbering, validity
+from juki.register.models import (
     ChangeReason,
     DatePrecision,
     District,
@@ -70,8 +67,11 @@ from .models import (
     Sex,
     TownBlock,
 )
-from .my_numbers import encrypt as encrypt_my_number
-from .rules import add_years, retention_until
+from juki.register.my_numbers import encrypt as encrypt_my_number
+from juki.register.rules import add_years, retention_until
+
+from . import data
+from .rows import RECORD_COLUMNS, Chunk, RowEncoder, default_workers, encoded_chunks
 
 REFERENCE_DATE = dt.date(2026, 4, 1)
 DEFAULT_SEED = 52019

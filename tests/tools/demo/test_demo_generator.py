@@ -9,7 +9,9 @@ import pytest
 from juki.identifiers import my_number, resident_code
 from juki.register.models import Relationship, ResidentKind
 from juki.register.names import has_variation_selector
-from juki.tools.demo.generator import REFERENCE_DATE, DemoCityGenerator, town_block_specs
+from juki.tools.demo.addresses import town_block_specs
+from juki.tools.demo.generator import DemoCityGenerator
+from juki.tools.demo.plans import REFERENCE_DATE
 
 
 def snapshot(seed: int, residents: int) -> list[tuple]:

@@ -32,7 +32,8 @@ from juki.register.models import (
 )
 from juki.register.names import has_variation_selector, kanji_search_key
 from juki.register.rules import add_years
-from juki.tools.demo.generator import DemoCityGenerator, load_demo
+from juki.tools.demo.generator import DemoCityGenerator
+from juki.tools.demo.loader import load_demo
 from juki.tools.demo.management.commands import demo as demo_command
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,8 @@ from juki.register.models import (
     ResidentRecord,
     TownBlock,
 )
-from juki.tools.demo.generator import DemoCityGenerator, load_demo
+from juki.tools.demo.generator import DemoCityGenerator
+from juki.tools.demo.loader import load_demo
 from juki.tools.demo.rows import RowEncoder
 
 

@@ -9,7 +9,7 @@ raw work".
 ==================  ============================================  ===========================================
 figure              juki's path                                   baseline (same run)
 ==================  ============================================  ===========================================
-``load``            :func:`juki.register.demo.load_demo`:          the rows' ``COPY`` / ``executemany`` alone
+``load``            :func:`juki.tools.demo.loader.load_demo`:      the rows' ``COPY`` / ``executemany`` alone
                     generation, sealing of My Numbers, rows,       (time spent inside the bulk write, measured
                     ``COPY``, index rebuild, ``ANALYZE``           by the loader itself)
 ``changes_seq``     転居 entered + confirmed through                per change one transaction: ``UPDATE`` the
@@ -20,9 +20,9 @@ figure              juki's path                                   baseline (same
                     (validation, two queries, audit event)         on the same indexed keys
 ``view``            :func:`juki.register.access.access_resident`   ``SELECT`` of the person's versions and of
                     (history, household, audit event)              the household's current members
-``certificate``     :func:`juki.certificates.bench.bench`           its ``naive`` WeasyPrint rendering
+``certificate``     :func:`juki.tools.bench.certificates.bench`     its ``naive`` WeasyPrint rendering
                     (``optimised``: pages per CPU second)
-``stats``           :func:`juki.stats.population.bench_population`  its raw ``GROUP BY`` baseline
+``stats``           :func:`juki.tools.bench.stats.bench_population` its raw ``GROUP BY`` baseline
 ==================  ============================================  ===========================================
 
 The run writes to the database: confirmed 転居 of sampled single-person households (kept —
@@ -60,7 +60,11 @@ from juki.register.names import kana_search_key
 from juki.register.search import SearchCriteria, search_residents
 from juki.security.models import RoleGrant, Staff
 from juki.security.roles import Role
-from juki.tools.demo import generator as demo
+from juki.tools.demo.loader import load_demo, register_is_empty
+from juki.tools.demo.plans import DEFAULT_SEED
+
+from .certificates import bench as bench_rendering
+from .stats import bench_population
 
 FIGURES = ("load", "changes", "search", "view", "certificate", "stats")
 SEARCH_KINDS = ("kana_birth", "kana_prefix_address", "resident_code", "my_number")
@@ -100,7 +104,7 @@ class Options:
     quick: bool = False
     only: frozenset[str] = frozenset(FIGURES)
     residents: int | None = None  # load a demo city of this size first (the register must be empty)
-    seed: int = demo.DEFAULT_SEED
+    seed: int = DEFAULT_SEED
     samples: int | None = None  # per search kind and for the view
     changes: int | None = None  # sequential changes
     clients: int = 4
@@ -163,11 +167,11 @@ def bench_actor(staff_id: str) -> Actor:
 def bench_load(opts: Options) -> dict[str, Any]:
     """Residents per second of the demo loader, and of the bare bulk write of the same rows."""
     if opts.residents:
-        if not demo.register_is_empty():
+        if not register_is_empty():
             raise BenchError("BENCH_NOT_EMPTY", "住民基本台帳が空ではないため --residents で作成できません。"
                              "既存のデータで測定するには --residents を省いてください。")
         _say(opts, f"デモ自治体 {opts.residents:,} 人を作成します…")
-        counts = demo.load_demo(residents=opts.residents, seed=opts.seed, progress_stream=opts.progress,
+        counts = load_demo(residents=opts.residents, seed=opts.seed, progress_stream=opts.progress,
                                 batch_persons=10_000 if opts.residents >= 100_000 else 2000)
         detail, source = counts.as_dict(), "this run"
     else:
@@ -244,7 +248,7 @@ _MOVE_FIELDS = ("town_block_id", "banchi", "katagaki", "katagaki_kana", "valid_f
 def _raw_move_sql() -> tuple[str, str, list[str]]:
     """The raw 転居 of one person: supersede the current version, copy it as the next one."""
     qn = connection.ops.quote_name
-    columns = [f.column for f in demo._RECORD_COLUMNS]
+    columns = [f.column for f in ResidentRecord._meta.concrete_fields if not f.primary_key]
     exprs = []
     params_order: list[str] = []
     for c in columns:
@@ -455,15 +459,11 @@ def bench_view(opts: Options, sample: list[ResidentRecord]) -> dict[str, Any]:
     return {"unit": "ms", **value, "baseline": base, "ratio": round(value["p95_ms"] / max(base["p95_ms"], 0.001), 2)}
 
 
-# --- certificates and statistics (other helpers' code, called if present) ----------------------------
+# --- certificates and statistics ---------------------------------------------------------------------
 
 def bench_certificate(opts: Options) -> dict[str, Any]:
-    try:
-        from juki.tools.bench.certificates import bench
-    except ImportError as exc:  # pragma: no cover - the certificates app is part of juki
-        return not_available(f"証明書の測定を読み込めません: {exc}")
     _say(opts, "証明書（住民票の写し）の描画…")
-    r = bench(pages=2 if opts.quick else 20, rounds=1 if opts.quick else 3, include_fonttools=False)
+    r = bench_rendering(pages=2 if opts.quick else 20, rounds=1 if opts.quick else 3, include_fonttools=False)
     value, baseline = r["optimised"]["pages_per_second"], r["naive"]["pages_per_second"]
     return {"unit": "pages/s (CPU)", "value": value, "baseline": baseline, "ratio": round(baseline / value, 2),
             "batch_pages_per_second": r.get("optimised_batch", {}).get("pages_per_second"),
@@ -471,10 +471,6 @@ def bench_certificate(opts: Options) -> dict[str, Any]:
 
 
 def bench_stats(opts: Options) -> dict[str, Any]:
-    try:
-        from juki.stats.population import bench_population
-    except ImportError:
-        return not_available("juki.stats.population.bench_population がありません（統計機能 #6 が未導入）。")
     _say(opts, "人口統計…")
     r = bench_population()
     return {"unit": "s", "value": round(r["seconds"], 3), "baseline": round(r["baseline_seconds"], 3),

@@ -27,8 +27,10 @@ figure              juki's path                                   baseline (same
 
 The run writes to the database: confirmed 転居 of sampled single-person households (kept —
 they are real confirmed changes), audit events of every search and view, and three bench
-staff accounts (``bench-clerk``, ``bench-approver``, ``bench-officer``). Run it on a demo or
-benchmark database, never on a production register.
+staff accounts (``bench-clerk``, ``bench-approver``, ``bench-officer``) at the terminal
+``BENCH``, created and granted their roles through the security actions, with their audit
+events (:mod:`juki.tools.bench.staff`). Run it on a demo or benchmark database, never on a
+production register.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ import math
 import os
 import platform
 import random
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -51,19 +52,18 @@ from juki.audit.events import EventType
 from juki.audit.log import record as audit_record
 from juki.audit.models import AuditEvent
 from juki.core import clock
-from juki.core.errors import JukiError
 from juki.register.access import access_resident
 from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
 from juki.register.models import DatePrecision, RecordStatus, ResidentRecord, TownBlock
 from juki.register.my_numbers import blind_index, reveal
 from juki.register.names import kana_search_key
 from juki.register.search import SearchCriteria, search_residents
-from juki.security.models import RoleGrant, Staff
-from juki.security.roles import Role
 from juki.tools.demo.loader import load_demo, register_is_empty
 from juki.tools.demo.plans import DEFAULT_SEED
 
 from .certificates import bench as bench_rendering
+from .errors import BenchError
+from .staff import bench_actor
 from .stats import bench_population
 
 FIGURES = ("load", "changes", "search", "view", "certificate", "stats")
@@ -85,18 +85,8 @@ TARGETS = {
     "view": ("p95 ≤ 50 ms", lambda f: f["p95_ms"] <= 50),
     "stats": ("≤ 10 s", lambda f: f["value"] <= 10),
 }
-BENCH_STAFF = {
-    "bench-clerk": ("性能測定 窓口", (Role.CLERK,)),
-    "bench-approver": ("性能測定 確認者", (Role.APPROVER,)),
-    "bench-officer": ("性能測定 個人番号事務", (Role.CLERK, Role.MY_NUMBER_OFFICER)),
-}
 RECORD_TABLE = ResidentRecord._meta.db_table
 BLOCK_TABLE = TownBlock._meta.db_table
-
-
-class BenchError(JukiError):
-    def __init__(self, code: str, message: str):
-        super().__init__(code=code, message=message, status=400)
 
 
 @dataclass
@@ -147,19 +137,6 @@ def _say(opts: Options, text: str) -> None:
 
 def not_available(reason: str) -> dict[str, Any]:
     return {"available": False, "reason": reason}
-
-
-def bench_actor(staff_id: str) -> Actor:
-    """One of the bench staff accounts (created on first use with its roles)."""
-    name, roles = BENCH_STAFF[staff_id]
-    staff = Staff.objects.filter(staff_id=staff_id).first()
-    if staff is None:
-        staff = Staff(staff_id=staff_id, name=name, must_change_password=False, office="性能測定")
-        staff.set_password(secrets.token_urlsafe(24))
-        staff.save()
-        for role in roles:
-            RoleGrant.objects.create(staff=staff, role=role.value, granted_at=clock.now())
-    return Actor(staff, terminal_id="BENCH", ip="127.0.0.1")
 
 
 # --- load ----------------------------------------------------------------------------------------

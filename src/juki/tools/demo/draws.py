@@ -69,7 +69,6 @@ class UniqueDigits:
         return first + self.check_digit(first)
 
 
-
 class Draws:
     """Dates, ages and numbers drawn from the current chunk's random stream."""
 
@@ -115,6 +114,7 @@ class Draws:
         if mode is None:
             return self.rng.randint(low, high)
         return int(round(self.rng.triangular(low, high, mode)))
+
     def _age_of(self, p: PersonPlan) -> int:
         years = self.today.year - p.birth.year
         return years - ((self.today.month, self.today.day) < (p.birth.month, p.birth.day))

@@ -178,6 +178,7 @@ class ForeignResidents(Households):
             plan.members.append(child)
         plan.kind = "foreign_mixed"
         return plan
+
     def _family_of(self, head: PersonPlan, nat: data.Nationality) -> data.ForeignName:
         for f in nat.families:
             if f.alpha == head.alphabet_name.split(" ")[0]:

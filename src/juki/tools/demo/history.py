@@ -32,7 +32,6 @@ _RANK = {
 }
 
 
-
 class History(ForeignResidents):
     """Numbers and record versions of a finished household."""
 

@@ -93,6 +93,7 @@ _HOUSEHOLD_COLUMNS = ("household_no", "created_at", "established_on", "dissolved
 _PERSON_COLUMNS = ("addressee_no", "created_at")
 BULK_INDEX_THRESHOLD = 50_000  # from this many residents, indexes are dropped and rebuilt
 
+
 class _BatchWriter:
     """Writes encoded chunks (:mod:`juki.tools.demo.rows`) a batch at a time with the
     database's bulk path: PostgreSQL ``COPY … FROM STDIN``, SQLite ``executemany``, inside the

@@ -53,7 +53,8 @@ INSTALLED_APPS = [
     "juki.certificates",
     "juki.protection",
     "juki.stats",
-    "juki.bench",
+    "juki.tools.demo",
+    "juki.tools.bench",
     "juki.web",
 ]
 

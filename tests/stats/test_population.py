@@ -14,11 +14,10 @@ from juki.stats.population import (
     POPULATION_SQL,
     aggregate_transaction,
     band_of,
-    bench_population,
     population,
-    raw_population_baseline,
     residents_on,
 )
+from juki.tools.bench.stats import bench_population, raw_population_baseline
 
 from .city import build
 

@@ -117,7 +117,7 @@ class EventType(IntEnum):
     # 93xx retention (保存期間, juki.audit.retention)
     AUDIT_ARCHIVED = 9301
     PROVISION_RECORDS_PURGED = 9302
-    # 94xx performance (性能測定, juki.bench)
+    # 94xx performance (性能測定, juki.tools.bench)
     BENCH_RUN = 9401
 
 

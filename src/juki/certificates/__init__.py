@@ -9,7 +9,7 @@ Plain modules for now (no models, URLs or migrations):
 - :mod:`~juki.certificates.fastpdf` — the direct writer of certificate pages (production path
   of :func:`juki.certificates.documents.render`, WeasyPrint as its fallback);
 - :mod:`~juki.certificates.sample` — a representative 世帯連記式 page;
-- :mod:`~juki.certificates.bench` — ``bench()`` for ``juki bench``.
+- ``bench()`` for ``juki bench`` is :mod:`juki.tools.bench.certificates`.
 
 See docs/decisions/0004-pdf-rendering.md.
 """

@@ -3,7 +3,7 @@
 :func:`render_pdf` is the production path of every PDF except certificate pages, which
 :mod:`juki.certificates.fastpdf` writes directly (ten times faster; it hands anything it does
 not know back to :func:`render_documents_pdf`). What makes WeasyPrint fast, each measured by
-:mod:`juki.certificates.bench`:
+:mod:`juki.tools.bench.certificates`:
 
 - the *working font* (:func:`juki.certificates.fonts.working_font_path`) instead of the 46 MB
   IPAmj明朝: WeasyPrint copies the whole font out of HarfBuzz and subsets it for every PDF;

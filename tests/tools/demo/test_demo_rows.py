@@ -16,8 +16,6 @@ from juki.audit.models import AuditEvent
 from juki.core.errors import JukiError
 from juki.identifiers import my_number, resident_code
 from juki.register import my_numbers
-from juki.register.demo import DemoCityGenerator, load_demo
-from juki.register.demo_rows import RowEncoder
 from juki.register.models import (
     District,
     Household,
@@ -27,6 +25,9 @@ from juki.register.models import (
     ResidentRecord,
     TownBlock,
 )
+from juki.tools.demo.generator import DemoCityGenerator
+from juki.tools.demo.loader import load_demo
+from juki.tools.demo.rows import RowEncoder
 
 
 @pytest.fixture

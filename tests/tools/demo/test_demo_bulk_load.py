@@ -12,9 +12,10 @@ from django.db import connection
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.identifiers import my_number, resident_code
-from juki.register import demo
-from juki.register.demo import DemoCityGenerator, load_demo
 from juki.register.models import Household, Person, RecordStatus, ResidentRecord
+from juki.tools.demo import draws, loader
+from juki.tools.demo.generator import DemoCityGenerator
+from juki.tools.demo.loader import load_demo
 
 pytestmark = pytest.mark.django_db
 N = 400
@@ -86,13 +87,13 @@ def test_bulk_and_row_by_row_index_paths_give_the_same_register():
 def test_writer_holds_one_batch_at_a_time(monkeypatch):
     """Memory is bounded: rows reach the database batch by batch, never all at once."""
     calls = []
-    real = demo.write_rows
+    real = loader.write_rows
 
     def spy(table, columns, rows, **options):
         calls.append((table, len(rows)))
         real(table, columns, rows, **options)
 
-    monkeypatch.setattr(demo, "write_rows", spy)
+    monkeypatch.setattr(loader, "write_rows", spy)
     counts = load_demo(residents=N, seed=5, batch_persons=50)
     person_batches = [n for table, n in calls if table == Person._meta.db_table]
     assert len(person_batches) >= N // 60
@@ -114,7 +115,7 @@ def test_generator_streams_households_lazily_and_keeps_no_number_sets():
 def test_unique_digits_never_repeat_and_carry_a_valid_check_digit():
     import random
 
-    seq = demo._UniqueDigits(random.Random(1), 11, my_number.check_digit)
+    seq = draws.UniqueDigits(random.Random(1), 11, my_number.check_digit)
     drawn = [seq.next() for _ in range(50_000)]
     assert len(set(drawn)) == len(drawn)
     assert all(my_number.is_valid(x) for x in drawn[:2000])

@@ -1,6 +1,6 @@
 """Rows of the demo city for the bulk loader (デモ自治体の一括読込用の行), built in worker processes.
 
-:func:`juki.register.demo.load_demo` spends most of its time in Python: generating persons,
+:func:`juki.tools.demo.loader.load_demo` spends most of its time in Python: generating persons,
 normalising their names, hashing their My Numbers and turning ~75 columns per record version
 into what the database's bulk path takes. This module does that work chunk by chunk
 (:meth:`DemoCityGenerator.chunk_households`) so that several processes can share it:
@@ -40,13 +40,14 @@ from psycopg._copy_base import (
 )
 from psycopg.adapt import Transformer
 
-from . import validity
-from .models import DatePrecision, FuriganaCertification, ResidentKind, ResidentRecord
-from .my_numbers import blind_index
-from .names import kana_search_key, kanji_search_key
+from juki.register import validity
+from juki.register.models import DatePrecision, FuriganaCertification, ResidentKind, ResidentRecord
+from juki.register.my_numbers import blind_index
+from juki.register.names import kana_search_key, kanji_search_key
 
 if TYPE_CHECKING:
-    from .demo import DemoCityGenerator, HouseholdPlan, PersonPlan
+    from .generator import DemoCityGenerator
+    from .plans import HouseholdPlan, PersonPlan
 
 #: Filled in by the parent process (see the module docstring), in this order, before the rest.
 SLOT_COLUMNS = ("person_id", "household_id", "my_number_enc")

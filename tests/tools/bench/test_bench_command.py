@@ -14,9 +14,9 @@ from django.db import connection
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
-from juki.bench.runner import latency, percentile
-from juki.register.demo import load_demo
 from juki.register.models import Change, ChangeState, OutboxEvent
+from juki.tools.bench.runner import latency, percentile
+from juki.tools.demo.loader import load_demo
 
 MINE = ("load", "changes_seq", "search_kana_birth", "search_kana_prefix_address", "search_resident_code",
         "search_my_number", "view")

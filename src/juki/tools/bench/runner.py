@@ -9,7 +9,7 @@ raw work".
 ==================  ============================================  ===========================================
 figure              juki's path                                   baseline (same run)
 ==================  ============================================  ===========================================
-``load``            :func:`juki.register.demo.load_demo`:          the rows' ``COPY`` / ``executemany`` alone
+``load``            :func:`juki.tools.demo.loader.load_demo`:      the rows' ``COPY`` / ``executemany`` alone
                     generation, sealing of My Numbers, rows,       (time spent inside the bulk write, measured
                     ``COPY``, index rebuild, ``ANALYZE``           by the loader itself)
 ``changes_seq``     転居 entered + confirmed through                per change one transaction: ``UPDATE`` the
@@ -20,15 +20,17 @@ figure              juki's path                                   baseline (same
                     (validation, two queries, audit event)         on the same indexed keys
 ``view``            :func:`juki.register.access.access_resident`   ``SELECT`` of the person's versions and of
                     (history, household, audit event)              the household's current members
-``certificate``     :func:`juki.certificates.bench.bench`           its ``naive`` WeasyPrint rendering
+``certificate``     :func:`juki.tools.bench.certificates.bench`     its ``naive`` WeasyPrint rendering
                     (``optimised``: pages per CPU second)
-``stats``           :func:`juki.stats.population.bench_population`  its raw ``GROUP BY`` baseline
+``stats``           :func:`juki.tools.bench.stats.bench_population` its raw ``GROUP BY`` baseline
 ==================  ============================================  ===========================================
 
 The run writes to the database: confirmed 転居 of sampled single-person households (kept —
 they are real confirmed changes), audit events of every search and view, and three bench
-staff accounts (``bench-clerk``, ``bench-approver``, ``bench-officer``). Run it on a demo or
-benchmark database, never on a production register.
+staff accounts (``bench-clerk``, ``bench-approver``, ``bench-officer``) at the terminal
+``BENCH``, created and granted their roles through the security actions, with their audit
+events (:mod:`juki.tools.bench.staff`). Run it on a demo or benchmark database, never on a
+production register.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ import math
 import os
 import platform
 import random
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -51,16 +52,19 @@ from juki.audit.events import EventType
 from juki.audit.log import record as audit_record
 from juki.audit.models import AuditEvent
 from juki.core import clock
-from juki.core.errors import JukiError
-from juki.register import demo
 from juki.register.access import access_resident
 from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
 from juki.register.models import DatePrecision, RecordStatus, ResidentRecord, TownBlock
 from juki.register.my_numbers import blind_index, reveal
 from juki.register.names import kana_search_key
 from juki.register.search import SearchCriteria, search_residents
-from juki.security.models import RoleGrant, Staff
-from juki.security.roles import Role
+from juki.tools.demo.loader import load_demo, register_is_empty
+from juki.tools.demo.plans import DEFAULT_SEED
+
+from .certificates import bench as bench_rendering
+from .errors import BenchError
+from .staff import bench_actor
+from .stats import bench_population
 
 FIGURES = ("load", "changes", "search", "view", "certificate", "stats")
 SEARCH_KINDS = ("kana_birth", "kana_prefix_address", "resident_code", "my_number")
@@ -81,18 +85,8 @@ TARGETS = {
     "view": ("p95 ≤ 50 ms", lambda f: f["p95_ms"] <= 50),
     "stats": ("≤ 10 s", lambda f: f["value"] <= 10),
 }
-BENCH_STAFF = {
-    "bench-clerk": ("性能測定 窓口", (Role.CLERK,)),
-    "bench-approver": ("性能測定 確認者", (Role.APPROVER,)),
-    "bench-officer": ("性能測定 個人番号事務", (Role.CLERK, Role.MY_NUMBER_OFFICER)),
-}
 RECORD_TABLE = ResidentRecord._meta.db_table
 BLOCK_TABLE = TownBlock._meta.db_table
-
-
-class BenchError(JukiError):
-    def __init__(self, code: str, message: str):
-        super().__init__(code=code, message=message, status=400)
 
 
 @dataclass
@@ -100,7 +94,7 @@ class Options:
     quick: bool = False
     only: frozenset[str] = frozenset(FIGURES)
     residents: int | None = None  # load a demo city of this size first (the register must be empty)
-    seed: int = demo.DEFAULT_SEED
+    seed: int = DEFAULT_SEED
     samples: int | None = None  # per search kind and for the view
     changes: int | None = None  # sequential changes
     clients: int = 4
@@ -145,29 +139,16 @@ def not_available(reason: str) -> dict[str, Any]:
     return {"available": False, "reason": reason}
 
 
-def bench_actor(staff_id: str) -> Actor:
-    """One of the bench staff accounts (created on first use with its roles)."""
-    name, roles = BENCH_STAFF[staff_id]
-    staff = Staff.objects.filter(staff_id=staff_id).first()
-    if staff is None:
-        staff = Staff(staff_id=staff_id, name=name, must_change_password=False, office="性能測定")
-        staff.set_password(secrets.token_urlsafe(24))
-        staff.save()
-        for role in roles:
-            RoleGrant.objects.create(staff=staff, role=role.value, granted_at=clock.now())
-    return Actor(staff, terminal_id="BENCH", ip="127.0.0.1")
-
-
 # --- load ----------------------------------------------------------------------------------------
 
 def bench_load(opts: Options) -> dict[str, Any]:
     """Residents per second of the demo loader, and of the bare bulk write of the same rows."""
     if opts.residents:
-        if not demo.register_is_empty():
+        if not register_is_empty():
             raise BenchError("BENCH_NOT_EMPTY", "住民基本台帳が空ではないため --residents で作成できません。"
                              "既存のデータで測定するには --residents を省いてください。")
         _say(opts, f"デモ自治体 {opts.residents:,} 人を作成します…")
-        counts = demo.load_demo(residents=opts.residents, seed=opts.seed, progress_stream=opts.progress,
+        counts = load_demo(residents=opts.residents, seed=opts.seed, progress_stream=opts.progress,
                                 batch_persons=10_000 if opts.residents >= 100_000 else 2000)
         detail, source = counts.as_dict(), "this run"
     else:
@@ -244,7 +225,7 @@ _MOVE_FIELDS = ("town_block_id", "banchi", "katagaki", "katagaki_kana", "valid_f
 def _raw_move_sql() -> tuple[str, str, list[str]]:
     """The raw 転居 of one person: supersede the current version, copy it as the next one."""
     qn = connection.ops.quote_name
-    columns = [f.column for f in demo._RECORD_COLUMNS]
+    columns = [f.column for f in ResidentRecord._meta.concrete_fields if not f.primary_key]
     exprs = []
     params_order: list[str] = []
     for c in columns:
@@ -455,15 +436,11 @@ def bench_view(opts: Options, sample: list[ResidentRecord]) -> dict[str, Any]:
     return {"unit": "ms", **value, "baseline": base, "ratio": round(value["p95_ms"] / max(base["p95_ms"], 0.001), 2)}
 
 
-# --- certificates and statistics (other helpers' code, called if present) ----------------------------
+# --- certificates and statistics ---------------------------------------------------------------------
 
 def bench_certificate(opts: Options) -> dict[str, Any]:
-    try:
-        from juki.certificates.bench import bench
-    except ImportError as exc:  # pragma: no cover - the certificates app is part of juki
-        return not_available(f"証明書の測定を読み込めません: {exc}")
     _say(opts, "証明書（住民票の写し）の描画…")
-    r = bench(pages=2 if opts.quick else 20, rounds=1 if opts.quick else 3, include_fonttools=False)
+    r = bench_rendering(pages=2 if opts.quick else 20, rounds=1 if opts.quick else 3, include_fonttools=False)
     value, baseline = r["optimised"]["pages_per_second"], r["naive"]["pages_per_second"]
     return {"unit": "pages/s (CPU)", "value": value, "baseline": baseline, "ratio": round(baseline / value, 2),
             "batch_pages_per_second": r.get("optimised_batch", {}).get("pages_per_second"),
@@ -471,10 +448,6 @@ def bench_certificate(opts: Options) -> dict[str, Any]:
 
 
 def bench_stats(opts: Options) -> dict[str, Any]:
-    try:
-        from juki.stats.population import bench_population
-    except ImportError:
-        return not_available("juki.stats.population.bench_population がありません（統計機能 #6 が未導入）。")
     _say(opts, "人口統計…")
     r = bench_population()
     return {"unit": "s", "value": round(r["seconds"], 3), "baseline": round(r["baseline_seconds"], 3),

@@ -1,4 +1,4 @@
-"""Certificate rendering speed (issue #4 §8): the function ``juki bench`` will call.
+"""Certificate rendering speed (issue #4 §8): the function ``juki bench`` calls.
 
 ``bench(pages=40)`` renders a real 4-person 住民票の写し 世帯連記式 page with IVS names, built
 by the certificate documents with its QR code (:func:`juki.certificates.sample.certificate_page`),
@@ -116,7 +116,7 @@ def bench(pages: int = 40, *, rounds: int = 3, include_fonttools: bool = True) -
     return result
 
 
-if __name__ == "__main__":  # pragma: no cover - manual use: python -m juki.certificates.bench
+if __name__ == "__main__":  # pragma: no cover - manual use: python -m juki.tools.bench.certificates
     import json
     import sys
 

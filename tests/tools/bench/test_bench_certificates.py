@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import weasyprint.pdf.fonts
 
-from juki.certificates.bench import bench
+from juki.tools.bench.certificates import bench
 
 
 def test_bench_reports_naive_and_optimised_rates_from_one_run():

@@ -16,8 +16,6 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.identifiers import my_number, resident_code
 from juki.register import my_numbers
-from juki.register.demo import DemoCityGenerator, load_demo
-from juki.register.management.commands import demo as demo_command
 from juki.register.models import (
     District,
     ForeignResidentCategory,
@@ -34,6 +32,9 @@ from juki.register.models import (
 )
 from juki.register.names import has_variation_selector, kanji_search_key
 from juki.register.rules import add_years
+from juki.tools.demo.generator import DemoCityGenerator
+from juki.tools.demo.loader import load_demo
+from juki.tools.demo.management.commands import demo as demo_command
 
 pytestmark = pytest.mark.django_db
 SEED = 3  # a 300-resident city with foreign and removed residents (seed 7 has no foreign household since session 3's chunked generator)

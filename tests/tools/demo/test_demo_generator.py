@@ -7,9 +7,11 @@ import collections
 import pytest
 
 from juki.identifiers import my_number, resident_code
-from juki.register.demo import REFERENCE_DATE, DemoCityGenerator, town_block_specs
 from juki.register.models import Relationship, ResidentKind
 from juki.register.names import has_variation_selector
+from juki.tools.demo.addresses import town_block_specs
+from juki.tools.demo.generator import DemoCityGenerator
+from juki.tools.demo.plans import REFERENCE_DATE
 
 
 def snapshot(seed: int, residents: int) -> list[tuple]:

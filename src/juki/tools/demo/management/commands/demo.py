@@ -12,13 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from juki.core.errors import JukiError
-from juki.register.demo import (
-    DEFAULT_RESIDENTS,
-    DEFAULT_SEED,
-    REFERENCE_DATE,
-    load_demo,
-    register_is_empty,
-)
+from juki.tools.demo.loader import load_demo, register_is_empty
+from juki.tools.demo.plans import DEFAULT_RESIDENTS, DEFAULT_SEED, REFERENCE_DATE
 
 
 def _date(value: str) -> dt.date:

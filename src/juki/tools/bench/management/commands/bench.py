@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from juki.bench.runner import FIGURES, Options, format_table, run
 from juki.core.errors import JukiError
+from juki.tools.bench.runner import FIGURES, Options, format_table, run
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Complementary (secondary) suppression: no hidden cell can be recomputed from the published ones.
 
 Koriyama digest §3.17: "特定の個人を判別しうるような統計は行わない". Method: iterative secondary
-suppression with a linear audit (Hundepool et al., *Statistical Disclosure Control*, 2012, §4.4;
+suppression with a linear audit (Hundepool et al., *Statistical Disclosure Control*, 2012;
 τ-ARGUS manual) — docs/statistics.md.
 
 The tests play the attacker, independently of juki.stats.suppression: they read only the
@@ -157,19 +157,25 @@ def _lp_optimum(unknown: list[Any], rows: list[tuple[dict[int, Fraction], Fracti
     basis = [n + i for i in range(m)]
     width = n + m
 
+    objective: list[list[Fraction]] = [[]]  # the reduced costs (and −value), kept by the pivots
+
     def pivot(r: int, c: int) -> None:
         inv = 1 / tab[r][c]
         tab[r] = [x * inv for x in tab[r]]
-        for i in range(m):
-            if i != r and tab[i][c]:
-                f = tab[i][c]
-                tab[i] = [x - f * y for x, y in zip(tab[i], tab[r], strict=True)]
+        for line in [*(tab[i] for i in range(m) if i != r), objective[0]]:
+            if line and line[c]:
+                f = line[c]
+                line[:] = [x - f * y for x, y in zip(line, tab[r], strict=True)]
         basis[r] = c
 
     def optimise(cost: list[Fraction], allowed: int) -> bool:
+        objective[0] = [*cost, Fraction(0)]
+        for i in range(m):
+            f = objective[0][basis[i]]
+            if f:
+                objective[0] = [x - f * y for x, y in zip(objective[0], tab[i], strict=True)]
         while True:
-            reduced = [cost[c] - sum(cost[basis[i]] * tab[i][c] for i in range(m)) for c in range(allowed)]
-            entering = next((c for c in range(allowed) if reduced[c] < 0 and c not in basis), None)
+            entering = next((c for c in range(allowed) if objective[0][c] < 0 and c not in basis), None)
             if entering is None:
                 return True
             ratios = [(tab[i][-1] / tab[i][entering], basis[i], i) for i in range(m) if tab[i][entering] > 0]
@@ -192,6 +198,19 @@ def _lp_optimum(unknown: list[Any], rows: list[tuple[dict[int, Fraction], Fracti
     if not optimise(cost, n):
         return None
     return sum(cost[basis[i]] * tab[i][-1] for i in range(m) if basis[i] < n)
+
+
+def test_the_attackers_solver_sees_what_linear_algebra_and_non_negativity_give():
+    at = Attacker()
+    male, female, total = (at.note(k, s) for k, s in (("m", X), ("f", X), ("t", "3")))
+    at.count |= {male, female}
+    at.total(total, [male, female])
+    assert at.determined() == {} and at.interval(male) == (0, 3)
+    pinned = Attacker()  # 計 0 = 男 + 女 with both hidden: not determined linearly, but 0 by non-negativity
+    male, female, total = (pinned.note(k, s) for k, s in (("m", X), ("f", X), ("t", "0")))
+    pinned.count |= {male, female}
+    pinned.total(total, [male, female])
+    assert pinned.determined() == {} and pinned.interval(male) == (0, 0)
 
 
 def _splits(at: Attacker, row: list[Any]) -> None:

@@ -6,8 +6,8 @@ and 「男 X 女 3 計 4」 gives 男 = 1. Complementary suppression hides furth
 suppressed cell can be recomputed from the published ones.
 
 The method is the iterative secondary suppression with a linear audit, as statistical offices run
-it (Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, §4.4 "Secondary cell
-suppression" and §4.4.4 on auditing; the τ-ARGUS manual, "Secondary suppression" — the
+it (Hundepool et al., *Statistical Disclosure Control*, Wiley 2012, the chapters on tabular data:
+secondary cell suppression and its audit; the τ-ARGUS manual, "Secondary suppression" — the
 hypercube method GHMITER, Repsilber 2002, and the LP audit of Fischetti & Salazar-González
 2000). Each family of linked tables (those published from the same data for the same date or
 month) is described by its cells (``values``) and the linear relations it publishes

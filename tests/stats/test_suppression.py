@@ -449,3 +449,12 @@ def test_the_screen_the_exports_and_the_report_print_the_same_cells(hist, as_sta
     pdf = client.get("/stats/report.pdf?on=2025-01-01&month=2024-11").content
     text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "社会増減 X" in text and "社会増減 2" not in text
+    # This month's foreign residents: counted and labelled as of today, not the month's last day.
+    from juki.core import clock
+
+    today = clock.today()
+    html = client.get(f"/stats/movements/?month={today:%Y-%m}").content.decode()
+    label = f"{today.year}年{today.month}月{today.day}日現在"
+    assert f"外国人住民（{label}）" in html and f"在留資格別外国人住民数（{label}）" in html
+    body = client.get(f"/stats/export/foreign.csv?month={today:%Y-%m}").content.decode("utf-8-sig")
+    assert label in body.splitlines()[0]

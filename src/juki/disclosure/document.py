@@ -284,7 +284,10 @@ def build_document(req: DisclosureRequest) -> DisclosureDocument:
     return DisclosureDocument(
         request=req, addressee_no=person_target(pid), generated_at=clock.now(), staff_policy=policy,
         current=current,
-        current_groups=record_groups(current, my_number_masked=MASKED_MY_NUMBER if current.my_number_index else ""),
+        # The record's 更新職員 as the staff policy says, like every other staff column here.
+        current_groups=record_groups(current, my_number_masked=MASKED_MY_NUMBER if current.my_number_index else "",
+                                     staff=lambda v: staff.label(v.recorded_by, v.recorded_at,
+                                                                 Function.CHANGE_CONFIRM.value)),
         removed=removed, history=_history(versions, staff), changes=_changes(pid, staff),
         outbound=_outbound(pid), requests=_requests(pid, staff), access=_access(pid, staff),
         certificates=_certificates(pid),

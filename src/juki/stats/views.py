@@ -37,7 +37,7 @@ from juki.web.downloads import attachment
 
 from . import lists, svg, tables
 from .export_kinds import KINDS as LIST_KINDS
-from .movements import ROWS, month_range, monthly_series, movements
+from .movements import ROWS, movements
 from .population import BANDS, band_label, population
 
 SERIES = ("move_in", "move_out", "birth", "death", "move_within")
@@ -106,23 +106,24 @@ def _population_context(on: dt.date, block: TownBlock | None) -> dict[str, Any]:
 
 def _movements_context(year: int, month: int) -> dict[str, Any]:
     mv = movements(year, month)
-    _, end = month_range(year, month)
-    series = monthly_series(year, month, 12)
+    foreign_on = tables.foreign_on(year, month)
+    # Each month's bars as that month's table publishes them (its own complementary suppression).
+    series = tables.monthly_published(year, month, SERIES, 12)
     labels = {k: label for k, label, _, _ in ROWS}
     chart = svg.grouped_bars(
         [m for m, _ in series],
-        [(labels[key], [tables.suppress(values.get(key, 0)) for _, values in series]) for key in SERIES],
+        [(labels[key], [values[key] for _, values in series]) for key in SERIES],
         title=f"月別の人口動態（{series[0][0]}〜{series[-1][0]}）",
     )
     return {
         "mv": mv, "movements_table": tables.movements_table(mv), "origins": tables.origins_table(mv),
-        "destinations": tables.destinations_table(mv), "foreign": tables.foreign_table(end), "month_end": end,
-        "monthly_svg": chart,
+        "destinations": tables.destinations_table(mv), "foreign": tables.foreign_table(foreign_on),
+        "foreign_on": foreign_on, "monthly_svg": chart,
     }
 
 
 def _common(request: HttpRequest) -> dict[str, Any]:
-    return {"min_cell": tables.min_cell(), "suppressed": tables.SUPPRESSED}
+    return {"min_cell": tables.min_cell(), "suppressed": tables.SUPPRESSED, "suppression_note": tables.suppression_note()}
 
 
 # --- screens ---------------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def _table_for(name: str, request: HttpRequest) -> tuple[tables.Table, dict[str,
         year, month = _month(request)
         criteria = {"month": f"{year:04d}-{month:02d}"}
         if name == "foreign":
-            return tables.foreign_table(month_range(year, month)[1]), criteria
+            return tables.foreign_table(tables.foreign_on(year, month)), criteria
         mv = movements(year, month)
         builder = {"movements": tables.movements_table, "origins": tables.origins_table,
                    "destinations": tables.destinations_table}[name]
@@ -204,7 +205,7 @@ def report_html(on: dt.date, year: int, month: int, *, font_stack: str | None = 
         pop_ctx, mv_ctx = _population_context(on, None), _movements_context(year, month)
     return render_to_string("stats/report.html", {
         **pop_ctx, **mv_ctx, "on": on, "year": year, "month": month, "min_cell": tables.min_cell(),
-        "suppressed": tables.SUPPRESSED, "font_stack": font_stack or svg.SCREEN_FONT, "printed_on": clock.today(),
+        "suppressed": tables.SUPPRESSED, "suppression_note": tables.suppression_note(), "font_stack": font_stack or svg.SCREEN_FONT, "printed_on": clock.today(),
     })
 
 

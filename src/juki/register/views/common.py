@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,13 +178,20 @@ ALWAYS_SHOWN = {"family_name", "given_name", "birth", "sex", "address", "househo
                 "resident_code", "my_number", "status", "valid_from", "notified_on", "recorded_at", "change_reason"}
 
 
-def record_groups(rec: ResidentRecord, *, my_number_masked: str = "") -> list[dict[str, Any]]:
-    """The items of one version, grouped, each as (label, text); empty optional items left out."""
+def record_groups(rec: ResidentRecord, *, my_number_masked: str = "",
+                  staff: Callable[[ResidentRecord], str] | None = None) -> list[dict[str, Any]]:
+    """The items of one version, grouped, each as (label, text); empty optional items left out.
+
+    ``staff``, when given, shows the version's 更新職員 in its words (the disclosure document's
+    staff policy) instead of the raw staff ID, under the label 「処理職員」.
+    """
     groups = []
     for title, names in RECORD_GROUPS:
         rows = []
         for name in names:
-            if name == "birth":
+            if name == "recorded_by" and staff is not None:
+                label, text = "処理職員", staff(rec)
+            elif name == "birth":
                 label, text = "生年月日", birth_text(rec)
             elif name == "address":
                 label, text = "住所", address_text(rec)

@@ -364,3 +364,16 @@ def test_parse_event_refuses_rows_of_no_known_version(clerk, approver):
         with pytest.raises(outbound.EventSchemaError) as exc:
             outbound.parse_event(row)
         assert exc.value.code == "OUTBOX_EVENT_UNKNOWN_SCHEMA"
+
+
+def test_a_corrected_address_is_what_the_identity_update_and_the_fuhyo_notice_carry(clerk, approver):
+    """住基法19条1項: the 本籍 municipality is told the 附票 items as they now are; a 職権修正 of the
+    address (施行令12条3項) sends the corrected address, not the wrong one it replaces."""
+    city = small_city()
+    (p,) = _family(city)
+    change = apply(clerk, approver, "ex_officio_correction", {
+        "person": p.person_id, "reason": "住所の記載誤り",
+        "corrections": {"town_block": city.blocks[2].code, "banchi": "9番9号"}}, notified_on=None)
+    for kind in (ID, FU):
+        event = outbound.parse_event(OutboxEvent.objects.get(change=change, kind=kind))
+        assert event.address == "秋田県秋田市旭北栄町9番9号", kind

@@ -8,6 +8,7 @@ is kept under src/juki/register/events/schemas and a schema changed without a ne
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import json
 from collections.abc import Callable
@@ -377,3 +378,11 @@ def test_a_corrected_address_is_what_the_identity_update_and_the_fuhyo_notice_ca
     for kind in (ID, FU):
         event = outbound.parse_event(OutboxEvent.objects.get(change=change, kind=kind))
         assert event.address == "秋田県秋田市旭北栄町9番9号", kind
+
+
+def test_the_schema_command_checks_the_stored_files():
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("event_schemas", stdout=out)
+    assert f"{len(outbound.MODELS)} schemas up to date" in out.getvalue()

@@ -109,3 +109,27 @@ def test_a_clear_my_number_slipped_into_a_payload_is_still_withheld(queued):
     OutboxEvent.objects.filter(pk=ev.pk).update(payload={**ev.payload, "note": queued["number"]})
     _, out = run("replay", str(ev.pk))
     assert queued["number"] not in out and "(暗号化済み)" in out
+
+
+def test_list_shows_each_events_schema_version_and_reason_and_flags_one_that_does_not_match(queued):
+    """Payloads are read with their schema (juki.register.events.parse_event)."""
+    _, out = run("list")
+    assert out.count(" v1 ") == 5 and "ex_officio_entry" in out and "move_within" in out and "不適合" not in out
+    ev = OutboxEvent.objects.filter(kind="intra_office").first()
+    OutboxEvent.objects.filter(pk=ev.pk).update(payload={k: v for k, v in ev.payload.items() if k != "status"})
+    _, out = run("list")
+    line = next(row for row in out.splitlines() if row.strip().startswith(str(ev.pk)))
+    assert "v1 不適合" in line
+
+
+def test_replay_parses_the_payload_with_its_schema_and_shows_a_legacy_row_as_stored(queued):
+    ev = OutboxEvent.objects.filter(kind="identity_update", person_id=queued["person"]).first()
+    body = json.loads(run("replay", str(ev.pk))[1])
+    assert body["schema_version"] == 1 and "schema_error" not in body
+    assert body["payload"]["resident_code"] and body["payload"]["reason"] == "ex_officio_entry"
+    # A row written before events were typed (version 0): shown as stored, with the refusal.
+    OutboxEvent.objects.filter(pk=ev.pk).update(schema_version=0)
+    code, out = run("replay", str(ev.pk))
+    body = json.loads(out)
+    assert code == 0 and body["schema_error"]["code"] == "OUTBOX_EVENT_UNKNOWN_SCHEMA"
+    assert body["payload"]["my_number_enc"] == "(暗号化済み)" and queued["cipher"] not in out

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from juki.core.compiled import CompiledQuery
 from juki.core.errors import ValidationFailed
 
+from .. import events as outbound
+from ..events import OutboundEvent
 from ..models import (
     ChangeReason,
     DatePrecision,
@@ -28,7 +30,6 @@ from ..models import (
     ResidentRecord,
     TownBlock,
 )
-from ..models.change import OutboxEvent
 
 #: 住基法22条〜24条: notifications of move-in, move within and move-out are due within 14 days.
 NOTIFICATION_DAYS = 14
@@ -60,9 +61,15 @@ class NewVersion:
 
 @dataclass
 class EventDraft:
-    kind: OutboxEvent.Kind
+    """An outbound event of the plan, for the person ``ref`` names: a typed, validated model
+    built by the kind's builder in :mod:`juki.register.events`."""
+
     ref: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    event: OutboundEvent
+
+    @property
+    def kind(self) -> str:
+        return self.event.kind
 
 
 @dataclass
@@ -310,30 +317,27 @@ def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[Reside
     return plan
 
 
-def identity_event(ref: str, fields: dict[str, Any], reason: ChangeReason, effective_on: dt.date) -> EventDraft:
-    """本人確認情報の更新: the items the community server holds (DESIGN §5 / issue #3 §6).
+def identity_event(ref: str, fields: dict[str, Any], reason: ChangeReason, effective_on: dt.date, *,
+                   address: str, **extra: Any) -> EventDraft:
+    """本人確認情報の更新 (:func:`juki.register.events.identity_update`) for the version written.
 
     The My Number is attached as the sealed ciphertext at confirmation, never in clear.
     """
-    return EventDraft(
-        OutboxEvent.Kind.IDENTITY_UPDATE,
-        ref,
-        {
-            "resident_code": fields.get("resident_code", ""),
-            "family_name": fields.get("family_name", ""),
-            "given_name": fields.get("given_name", ""),
-            "furigana": f"{fields.get('family_name_furigana', '')} {fields.get('given_name_furigana', '')}".strip(),
-            "birth": [fields.get("birth_year"), fields.get("birth_month"), fields.get("birth_day")],
-            "sex": fields.get("sex"),
-            "town_block_id": fields.get("town_block_id"),
-            "banchi": fields.get("banchi", ""),
-            "katagaki": fields.get("katagaki", ""),
-            "former_surname": fields.get("former_surname", ""),
-            "reason": str(reason),
-            "effective_on": effective_on.isoformat(),
-            "status": fields.get("status"),
-        },
-    )
+    return EventDraft(ref, outbound.identity_update(fields, reason, effective_on, address=address, **extra))
+
+
+def intra_office_event(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: ChangeContext,
+                       **details: Any) -> EventDraft:
+    """庁内連携 (:func:`juki.register.events.intra_office`): other departments learn of the
+    change to the version written (they read the record itself)."""
+    return EventDraft(ref, outbound.intra_office(fields, reason, ctx.effective_on, **details))
+
+
+def fuhyo_event(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: ChangeContext, address: str,
+                **extra: Any) -> EventDraft:
+    """附票記載事項通知 (住基法19条1項; :func:`juki.register.events.fuhyo_notice`): the 附票
+    items of the version written, to the domicile municipality."""
+    return EventDraft(ref, outbound.fuhyo_notice(fields, reason, ctx.effective_on, address=address, **extra))
 
 
 def format_address(municipality: Municipality, town_block: TownBlock, banchi: str, katagaki: str = "") -> str:

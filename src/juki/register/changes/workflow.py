@@ -31,6 +31,7 @@ from juki.identifiers.errors import IdentifierError
 from juki.security import keys
 from juki.security.roles import Function
 
+from .. import events as outbound
 from .. import numbering, rules
 from ..models import Household, Person, RecordStatus, ResidentRecord
 from ..models.change import Change, ChangeState, OutboxEvent
@@ -412,13 +413,14 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
     outbox = []
     for ev in plan.events:
         pid = refs.get(ev.ref)
-        payload = dict(ev.payload)
-        if ev.kind in (OutboxEvent.Kind.IDENTITY_UPDATE, OutboxEvent.Kind.DELIVERY_INFO) and pid is not None:
+        event = ev.event
+        if "my_number_enc" in type(event).model_fields and pid is not None:
             # The sealed number of the person's current version: the one just written.
             enc = written[pid].get("my_number_enc")
             if enc:
-                payload["my_number_enc"] = base64.b64encode(bytes(enc)).decode()
-        outbox.append(OutboxEvent(kind=ev.kind, change=change, person_id=pid, payload=payload, created_at=now))
+                event = event.model_copy(update={"my_number_enc": base64.b64encode(bytes(enc)).decode()})
+        outbox.append(OutboxEvent(kind=event.kind, schema_version=event.version, change=change, person_id=pid,
+                                  payload=outbound.to_payload(event), created_at=now))
     _INSERT_OUTBOX.insert_many(outbox)  # in plan order, as the outbox is read (by id)
     # A household that has resident members again (回復 into a household that had ended) is in being again.
     # One that had a resident member before this change has not ended: nothing to ask.

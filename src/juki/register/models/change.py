@@ -61,6 +61,9 @@ class Change(models.Model):
 class OutboxEvent(models.Model):
     """送信待ち事象: a typed event written in the same transaction as the confirmed change.
 
+    ``payload`` is an event of :mod:`juki.register.events` (``kind`` and ``schema_version``
+    name its schema); read it with :func:`juki.register.events.parse_event`.
+
     Consumers (the community server, intra-office linkage, 附票 and move-in notices) come with
     the national tiers; until then events are visible (``juki outbox list``) and replayable.
     A My Number inside ``payload`` is never in clear: it travels as the person's sealed
@@ -75,6 +78,9 @@ class OutboxEvent(models.Model):
         MOVE_IN_NOTICE = "move_in_notice", "転入通知"
 
     kind = models.CharField("種別", max_length=32, choices=Kind.choices)
+    #: The version of the kind's schema the payload was validated against
+    #: (juki.register.events); 0 marks rows written before events were typed.
+    schema_version = models.PositiveSmallIntegerField("様式の版", default=0)
     change = models.ForeignKey(Change, on_delete=models.PROTECT, related_name="events")
     person_id = models.BigIntegerField("宛名番号", null=True)
     payload = models.JSONField("内容", default=dict)

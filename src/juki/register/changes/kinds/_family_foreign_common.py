@@ -23,8 +23,8 @@ import jaconv
 
 from juki.core.errors import ValidationFailed
 
+from ... import events as outbound
 from ...models import ChangeReason, Municipality, ResidentKind, ResidentRecord, TownBlock
-from ...models.change import OutboxEvent
 from ..base import (
     ChangeContext,
     ChangeHandler,
@@ -32,7 +32,9 @@ from ..base import (
     NewVersion,
     Plan,
     format_address,
+    fuhyo_event,
     identity_event,
+    intra_office_event,
     require_resident,
 )
 
@@ -173,15 +175,6 @@ def domicile_elsewhere(domicile: str, municipality: Municipality) -> bool:
     return not (text.startswith(municipality.prefecture + municipality.name) or text.startswith(municipality.name))
 
 
-def _birth(fields: dict[str, Any]) -> list[Any]:
-    return [fields.get("birth_year"), fields.get("birth_month"), fields.get("birth_day")]
-
-
-def _name(fields: dict[str, Any]) -> str:
-    given = fields.get("given_name", "")
-    return f"{fields.get('family_name', '')}\u3000{given}" if given else fields.get("family_name", "")
-
-
 def append_version(plan: Plan, rec: ResidentRecord, fields: dict[str, Any], *, reason: ChangeReason,
                    ctx: ChangeContext) -> None:
     """The next version of ``rec``'s record with ``fields``, and the outbox events the change of
@@ -214,47 +207,20 @@ def person_events(
     municipality = ctx.municipality()
     block = town_block if town_block is not None else old.town_block if old is not None else None
     address = format_address(municipality, block, fields.get("banchi", ""), fields.get("katagaki", "")) if block else ""
-    effective = ctx.effective_on.isoformat()
 
     if old is None or new_number or any(k in IDENTITY_FIELDS for k in changed):
-        ev = identity_event(ref, fields, reason, ctx.effective_on)
-        ev.payload["address"] = address
-        if fields.get("resident_kind") == ResidentKind.FOREIGN:
-            ev.payload.update(alphabet_name=fields.get("alphabet_name", ""), alias_name=fields.get("alias_name", ""))
-        if identity_extra:
-            ev.payload.update(identity_extra)
-        plan.events.append(ev)
+        plan.events.append(identity_event(ref, fields, reason, ctx.effective_on, address=address,
+                                          **(identity_extra or {})))
     if new_number:
-        plan.events.append(EventDraft(OutboxEvent.Kind.DELIVERY_INFO, ref, {
-            "reason": str(reason), "effective_on": effective,
-            "resident_code": fields.get("resident_code", ""), "name": _name(fields),
-            "name_kana": f"{fields.get('family_name_kana', '')}\u3000{fields.get('given_name_kana', '')}".strip("\u3000"),
-            "birth": _birth(fields), "sex": fields.get("sex"), "address": address,
-        }))
-    plan.events.append(EventDraft(OutboxEvent.Kind.INTRA_OFFICE, ref, {
-        "reason": str(reason), "effective_on": effective, "items": changed, "status": fields.get("status"),
-    }))
+        plan.events.append(EventDraft(ref, outbound.delivery_info(
+            fields, reason, ctx.effective_on, address=address, postcode=block.postcode if block else "")))
+    plan.events.append(intra_office_event(ref, fields, reason, ctx, items=changed))
     fuhyo_touched = old is None or any(k in FUHYO_FIELDS for k in changed)
     if (
         fields.get("resident_kind") == ResidentKind.JAPANESE
         and fuhyo_touched
         and domicile_elsewhere(fields.get("domicile", ""), municipality)
     ):
-        payload: dict[str, Any] = {
-            "reason": str(reason), "effective_on": effective,
-            "domicile": fields.get("domicile", ""), "domicile_head": fields.get("domicile_head", ""),
-            "name": _name(fields),
-            "furigana": f"{fields.get('family_name_furigana', '')} {fields.get('given_name_furigana', '')}".strip(),
-            "address": address,
-            "address_established_on": _iso(fields.get("address_established_on")),
-            "birth": _birth(fields), "sex": fields.get("sex"),
-            "former_surname": fields.get("former_surname", ""), "resident_code": fields.get("resident_code", ""),
-            "status": fields.get("status"), "items": [k for k in changed if k in FUHYO_FIELDS],
-        }
-        if old is not None and old.domicile != fields.get("domicile"):
-            payload["previous_domicile"] = old.domicile
-        plan.events.append(EventDraft(OutboxEvent.Kind.FUHYO_NOTICE, ref, payload))
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+        previous = old.domicile if old is not None and old.domicile != fields.get("domicile") else ""
+        plan.events.append(fuhyo_event(ref, fields, reason, ctx, address,
+                                       items=[k for k in changed if k in FUHYO_FIELDS], previous_domicile=previous))

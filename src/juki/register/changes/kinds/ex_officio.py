@@ -25,6 +25,7 @@ from juki.core.errors import ValidationFailed
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
 
+from ... import events as outbound
 from ... import rules
 from ...issuance import number_source
 from ...models import (
@@ -42,7 +43,6 @@ from ...models import (
     Sex,
     TownBlock,
 )
-from ...models.change import OutboxEvent
 from ...my_numbers import blind_index
 from ...names import kana_search_key
 from ..base import (
@@ -58,7 +58,9 @@ from ..base import (
     copy_fields,
     current_residents,
     format_address,
+    fuhyo_event,
     identity_event,
+    intra_office_event,
     not_before_current,
     require_resident,
 )
@@ -97,22 +99,6 @@ def domicile_elsewhere(domicile: str, ctx: ChangeContext) -> bool:
         return False
     m = ctx.municipality()
     return not (domicile.startswith(f"{m.prefecture}{m.name}") or domicile.startswith(m.name))
-
-
-def fuhyo_event(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: ChangeContext, address: str) -> EventDraft:
-    """附票記載事項通知 to the municipality of the domicile (住基法19条1項)."""
-    return EventDraft(OutboxEvent.Kind.FUHYO_NOTICE, ref, {
-        "domicile": fields.get("domicile", ""), "domicile_head": fields.get("domicile_head", ""),
-        "family_name": fields.get("family_name", ""), "given_name": fields.get("given_name", ""),
-        "birth": [fields.get("birth_year"), fields.get("birth_month"), fields.get("birth_day")],
-        "sex": fields.get("sex"), "address": address, "status": fields.get("status"),
-        "reason": str(reason), "effective_on": ctx.effective_on.isoformat(),
-    })
-
-
-def intra_office_event(ref: str, reason: ChangeReason, ctx: ChangeContext, **extra: Any) -> EventDraft:
-    return EventDraft(OutboxEvent.Kind.INTRA_OFFICE, ref,
-                      {"reason": str(reason), "effective_on": ctx.effective_on.isoformat(), **extra})
 
 
 def _current_holder(**lookup: Any) -> ResidentRecord | None:
@@ -277,14 +263,11 @@ class ExOfficioEntry(ChangeHandler):
         self._duplicate_warning(items, plan, previous)
 
         address_text = format_address(ctx.municipality(), town_block, items.banchi, items.katagaki)
-        plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on))
-        plan.events.append(intra_office_event(ref, self.reason, ctx, address=address_text))
+        plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address_text))
+        plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address_text))
         if numbers["issued"]:
-            plan.events.append(EventDraft(OutboxEvent.Kind.DELIVERY_INFO, ref, {
-                "family_name": items.family_name, "given_name": items.given_name,
-                "resident_code": numbers["resident_code"], "address": address_text,
-                "reason": str(self.reason), "effective_on": ctx.effective_on.isoformat(),
-            }))
+            plan.events.append(EventDraft(ref, outbound.delivery_info(
+                fields, self.reason, ctx.effective_on, address=address_text, postcode=town_block.postcode)))
         if domicile_elsewhere(items.domicile, ctx):
             plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address_text))
         return plan
@@ -554,11 +537,15 @@ class ExOfficioCorrection(ChangeHandler):
             raise ValidationFailed("CORRECTION_NO_DIFFERENCE", "修正後の値が現在の記載と同じです。", field="corrections")
         ref = f"p:{current.person_id}"
         plan.versions.append(NewVersion(ref=ref, person_id=current.person_id, fields=fields))
-        plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on))
-        plan.events.append(intra_office_event(ref, self.reason, ctx, corrected=[_item_name(n) for n in corrected],
+        # The address written (a corrected town block was looked up above: no further query).
+        block = ctx.town_block(given["town_block"]) if "town_block" in given else current.town_block
+        address = format_address(ctx.municipality(), block, fields["banchi"], fields["katagaki"])
+        plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
+        plan.events.append(intra_office_event(ref, fields, self.reason, ctx,
+                                              corrected=[_item_name(n) for n in corrected],
                                               correction_reason=items.reason))
         if domicile_elsewhere(fields["domicile"], ctx) and current.status == RecordStatus.RESIDENT:
-            plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address_of(current, ctx)))
+            plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
         return plan
 
     @staticmethod
@@ -674,11 +661,12 @@ class ExOfficioRemoval(ChangeHandler):
                           retention_until=retention)
             ref = f"p:{r.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, removal_reason=str(RemovalReason.EX_OFFICIO),
+            address = address_of(r, ctx)
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, removal_reason=RemovalReason.EX_OFFICIO,
                                                   grounds=items.grounds))
             if domicile_elsewhere(r.domicile, ctx):
-                plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address_of(r, ctx)))
+                plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
         for m in staying:
             if m.person_id not in restated:
                 continue
@@ -689,7 +677,7 @@ class ExOfficioRemoval(ChangeHandler):
             fields.update(relationship=relationship, listing_order=order)
             ref = f"p:{m.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=m.person_id, fields=fields))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, relationship=str(relationship)))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, relationship=str(relationship)))
         return plan
 
 
@@ -767,8 +755,8 @@ class Restoration(ChangeHandler):
             ref = f"p:{rec.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
             address = _address_from(fields, ctx)
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, address=address))
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address))
             if domicile_elsewhere(fields["domicile"], ctx):
                 plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
         return plan

@@ -38,10 +38,11 @@ from ..base import (
     check_dates,
     check_one_householder,
     copy_fields,
+    intra_office_event,
     require_resident,
 )
 from ..registry import register
-from .moves import intra_office_event, parse_relationships
+from .moves import parse_relationships
 
 NEW_HOUSEHOLD = "new:household"
 VARIANT_LABELS = {
@@ -181,7 +182,7 @@ class HouseholdChange(ChangeHandler):
             ref = f"p:{r.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
             plan.events.append(intra_office_event(
-                ref, self.reason, ctx, variant=items.variant,
+                ref, fields, self.reason, ctx, variant=items.variant,
                 household_no=household if isinstance(household, int) else None,
                 previous_household_no=r.household_id, relationship=relationship,
             ))

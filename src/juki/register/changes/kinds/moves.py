@@ -34,6 +34,7 @@ from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
 
+from ... import events as outbound
 from ... import rules
 from ...issuance import number_source
 from ...models import (
@@ -52,7 +53,6 @@ from ...models import (
     Sex,
     TownBlock,
 )
-from ...models.change import OutboxEvent
 from ...my_numbers import blind_index
 from ..base import (
     NOTIFICATION_DAYS,
@@ -69,7 +69,9 @@ from ..base import (
     copy_fields,
     current_residents,
     format_address,
+    fuhyo_event,
     identity_event,
+    intra_office_event,
     not_before_current,
     require_resident,
 )
@@ -115,52 +117,11 @@ def domicile_elsewhere(fields: dict[str, Any], municipality: Municipality) -> bo
                 or domicile.startswith(municipality.name))
 
 
-def identity_with_address(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: ChangeContext,
-                          address: str, **extra: Any) -> EventDraft:
-    """本人確認情報の更新 (:func:`..base.identity_event`) with the address written out (住所)."""
-    ev = identity_event(ref, fields, reason, ctx.effective_on)
-    ev.payload["address"] = address
-    if fields.get("resident_kind") == ResidentKind.FOREIGN:
-        ev.payload.update(alphabet_name=fields.get("alphabet_name", ""), alias_name=fields.get("alias_name", ""))
-    ev.payload.update(extra)
-    return ev
-
-
-def fuhyo_event(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: ChangeContext, address: str,
-                **extra: Any) -> EventDraft:
-    """附票記載事項通知 (住基法19条1項): the 附票 items to the domicile municipality."""
-    return EventDraft(OutboxEvent.Kind.FUHYO_NOTICE, ref, {
-        "domicile": fields.get("domicile", ""),
-        "domicile_head": fields.get("domicile_head", ""),
-        "family_name": fields.get("family_name", ""),
-        "given_name": fields.get("given_name", ""),
-        "birth": [fields.get("birth_year"), fields.get("birth_month"), fields.get("birth_day")],
-        "sex": fields.get("sex"),
-        "resident_code": fields.get("resident_code", ""),
-        "address": address,
-        "address_established_on": _iso(fields.get("address_established_on")),
-        "reason": str(reason),
-        "effective_on": ctx.effective_on.isoformat(),
-        **extra,
-    })
-
-
-def intra_office_event(ref: str, reason: ChangeReason, ctx: ChangeContext, **extra: Any) -> EventDraft:
-    """庁内連携: other departments learn of the change (they read the record itself)."""
-    return EventDraft(OutboxEvent.Kind.INTRA_OFFICE, ref, {
-        "reason": str(reason), "effective_on": ctx.effective_on.isoformat(), **extra,
-    })
-
-
 def householder_name(members: list[ResidentRecord]) -> str:
     for m in members:
         if m.relationship == Relationship.HOUSEHOLDER:
             return m.full_name
     return ""
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _identifier(module: Any, raw: str, field: str) -> str:
@@ -296,8 +257,8 @@ class MoveWithin(ChangeHandler):
             )
             ref = f"p:{r.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_with_address(ref, fields, self.reason, ctx, address))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, address=address))
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address))
             if domicile_elsewhere(fields, municipality):
                 plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
         return plan
@@ -704,21 +665,15 @@ class _IncomingHandler(ChangeHandler):
             ref = f"p:{existing.person_id}" if existing is not None else f"new:{person.index}"
             plan.versions.append(NewVersion(ref=ref, person_id=existing.person_id if existing is not None else None,
                                             fields=fields, my_number=clear_number))
-            plan.events.append(identity_with_address(ref, fields, self.reason, ctx, address))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, address=address))
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address))
             if domicile_elsewhere(fields, municipality):
                 plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
             plan.events.extend(self.extra_events(ref, fields, items, ctx))
             if new_number:
-                plan.events.append(EventDraft(OutboxEvent.Kind.DELIVERY_INFO, ref, {
-                    "resident_code": fields["resident_code"],
-                    "family_name": fields["family_name"], "given_name": fields["given_name"],
-                    "family_name_kana": fields["family_name_kana"], "given_name_kana": fields["given_name_kana"],
-                    "birth": [fields["birth_year"], fields["birth_month"], fields["birth_day"]],
-                    "sex": fields["sex"], "address": address, "postcode": town_block.postcode,
-                    "householder": head_name, "reason": self.reason.value,
-                    "effective_on": ctx.effective_on.isoformat(),
-                }))
+                plan.events.append(EventDraft(ref, outbound.delivery_info(
+                    fields, self.reason, ctx.effective_on, address=address, postcode=town_block.postcode,
+                    householder=head_name)))
         if pending_numbers:
             plan.warnings.append("住民票コード・個人番号が記載されていない者には、確定時に付番します（個人番号は送付先情報を通知します）。")
         return plan
@@ -805,19 +760,13 @@ class MoveIn(_IncomingHandler):
     def extra_events(self, ref: str, fields: dict[str, Any], items: MoveInItems,  # type: ignore[override]
                      ctx: ChangeContext) -> list[EventDraft]:
         """転入通知 (住基法9条1項): the previous municipality learns the person moved in."""
-        return [EventDraft(OutboxEvent.Kind.MOVE_IN_NOTICE, ref, {
-            "to_lg_code": lg_code_id.validate(items.previous_lg_code),
-            "from_lg_code": ctx.municipality().lg_code,
-            "resident_code": fields["resident_code"],
-            "family_name": fields["family_name"], "given_name": fields["given_name"],
-            "birth": [fields["birth_year"], fields["birth_month"], fields["birth_day"]],
-            "sex": fields["sex"],
-            "address": format_address(ctx.municipality(), ctx.town_block(items.town_block), items.banchi, items.katagaki),
-            "moved_in_on": ctx.effective_on.isoformat(),
-            "notified_on": _iso(ctx.notified_on),
-            "previous_address": items.previous_address,
-            "planned_move_out_on": items.planned_move_out_on.isoformat(),
-        })]
+        return [EventDraft(ref, outbound.move_in_notice(
+            fields, self.reason, ctx.effective_on,
+            to_lg_code=lg_code_id.validate(items.previous_lg_code), from_lg_code=ctx.municipality().lg_code,
+            address=format_address(ctx.municipality(), ctx.town_block(items.town_block), items.banchi, items.katagaki),
+            notified_on=ctx.notified_on, previous_address=items.previous_address,
+            planned_move_out_on=items.planned_move_out_on,
+        ))]
 
 
 @register
@@ -913,8 +862,8 @@ class _Removal(ChangeHandler):
             )
             ref = f"p:{r.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_with_address(ref, fields, self.reason, ctx, address))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, destination=items.destination_address))
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, destination=items.destination_address))
             plan.events.extend(self.extra_events(ref, fields, items, ctx, municipality, address))
         return plan
 
@@ -1031,10 +980,10 @@ class MoveOutCancel(ChangeHandler):
             )
             ref = f"p:{r.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_with_address(ref, fields, self.reason, ctx, address_of(r, ctx),
-                                                    action="move_out_cancel"))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, action="move_out_cancel",
-                                                  cancelled_removal_on=_iso(r.removed_on)))
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address_of(r, ctx),
+                                              action="move_out_cancel"))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, action="move_out_cancel",
+                                                  cancelled_removal_on=r.removed_on))
         return plan
 
 
@@ -1091,11 +1040,11 @@ class MoveOutConfirm(ChangeHandler):
                           confirmed_move_out_notice_on=items.notice_on)
             ref = f"p:{r.person_id}"
             plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_with_address(ref, fields, self.reason, ctx, address_of(r, ctx),
-                                                    action="move_out_confirm"))
-            plan.events.append(intra_office_event(ref, self.reason, ctx, action="move_out_confirm",
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address_of(r, ctx),
+                                              action="move_out_confirm"))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, action="move_out_confirm",
                                                   confirmed_address=items.confirmed_address,
-                                                  confirmed_on=items.confirmed_on.isoformat()))
+                                                  confirmed_on=items.confirmed_on))
             if r.planned_move_out_on is not None and items.confirmed_on != r.planned_move_out_on:
                 plan.warnings.append(f"宛名番号 {r.person_id}: 転出確定日が転出予定日（{r.planned_move_out_on.isoformat()}）と異なります。")
         return plan

@@ -1,9 +1,11 @@
 """``juki outbox``: what confirmed changes queued for other systems (送信待ち事象).
 
 - ``juki outbox list [--kind K] [--unsent] [--limit N]`` — one line per event, oldest first:
-  id, kind, change, person (addressee number), created, sent;
+  id, kind, schema version (checked: 「不適合」 when the payload does not match it), change,
+  person (addressee number), 異動事由, created, sent;
 - ``juki outbox replay ID`` — print one event's payload as its consumer will receive it,
-  for the consumers to come. It marks nothing sent.
+  parsed with its schema (:func:`juki.register.events.parse_event`), for the consumers to
+  come. It marks nothing sent.
 - ``juki outbox purge --before YYYY-MM-DD [--dry-run]`` — delete provision records (events
   sent before a cut-off at least 7 years ago; juki.audit.retention), audited with counts.
 
@@ -25,6 +27,7 @@ from juki.audit.events import EventType
 from juki.audit.log import record
 from juki.core.operator import cli_operator
 from juki.identifiers import my_number
+from juki.register.events import EventSchemaError, OutboundEvent, parse_event, to_payload
 from juki.register.models import OutboxEvent
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 
@@ -52,6 +55,13 @@ def _when(value: Any) -> str:
 
 def _person(value: int | None) -> str:
     return f"{value:0{ADDRESSEE_NO_DIGITS}d}" if value is not None else "-"
+
+
+def _parsed(ev: OutboxEvent) -> OutboundEvent | EventSchemaError:
+    try:
+        return parse_event(ev)
+    except EventSchemaError as exc:
+        return exc
 
 
 class Command(BaseCommand):
@@ -101,12 +111,16 @@ class Command(BaseCommand):
         events = list(qs.order_by("id")[:limit])
         record(EventType.CLI_COMMAND, action="outbox-list", function=FUNCTION, terminal_id="cli",
                detail={"kind": kind or "", "unsent": unsent, "limit": limit, "shown": len(events), **cli_operator()})
-        header = f"{'ID':>8}  {'種別 kind':<16}  {'異動':>8}  {'宛名番号':<10}  {'作成日時 created':<19}  送信日時 sent"
+        header = (f"{'ID':>8}  {'種別 kind':<16}  {'版 ver':<8}  {'異動':>8}  {'宛名番号':<10}  {'異動事由 reason':<22}  "
+                  f"{'作成日時 created':<19}  送信日時 sent")
         self.stdout.write(header)
         for ev in events:
+            parsed = _parsed(ev)
+            version = f"v{ev.schema_version}" + (" 不適合" if isinstance(parsed, EventSchemaError) else "")
+            reason = parsed.reason.value if isinstance(parsed, OutboundEvent) else "-"
             self.stdout.write(
-                f"{ev.pk:>8}  {ev.kind:<16}  {ev.change_id:>8}  {_person(ev.person_id):<10}  "
-                f"{_when(ev.created_at):<19}  {_when(ev.sent_at)}"
+                f"{ev.pk:>8}  {ev.kind:<16}  {version:<8}  {ev.change_id:>8}  {_person(ev.person_id):<10}  "
+                f"{reason:<22}  {_when(ev.created_at):<19}  {_when(ev.sent_at)}"
             )
         self.stdout.write(f"{total}件中{len(events)}件を表示 / {len(events)} of {total} shown")
 
@@ -117,13 +131,20 @@ class Command(BaseCommand):
         record(EventType.CLI_COMMAND, action="outbox-replay", function=FUNCTION, terminal_id="cli",
                targets=[_person(ev.person_id)] if ev.person_id is not None else [],
                detail={"event": ev.pk, "kind": ev.kind, "change": ev.change_id, **cli_operator()})
+        parsed = _parsed(ev)
         body = {
-            "id": ev.pk, "kind": ev.kind, "kind_label": OutboxEvent.Kind(ev.kind).label, "change": ev.change_id,
+            "id": ev.pk, "kind": ev.kind, "kind_label": OutboxEvent.Kind(ev.kind).label,
+            "schema_version": ev.schema_version, "change": ev.change_id,
             "person": _person(ev.person_id),
             "created_at": timezone.localtime(ev.created_at).isoformat(),
             "sent_at": timezone.localtime(ev.sent_at).isoformat() if ev.sent_at else None,
-            "payload": without_secrets(ev.payload),
         }
+        if isinstance(parsed, EventSchemaError):
+            # Shown as stored, so the fault can be seen; a consumer would refuse it.
+            body["schema_error"] = {"code": parsed.code, "message": parsed.message}
+            body["payload"] = without_secrets(ev.payload)
+        else:
+            body["payload"] = without_secrets(to_payload(parsed))
         self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))
 
     def handle_purge(self, before_text: str, dry_run: bool) -> None:

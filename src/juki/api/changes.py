@@ -26,6 +26,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.register.changes.registry import handler_for
 from juki.register.changes.workflow import (
@@ -122,7 +123,7 @@ def change_out(change: Change) -> dict[str, Any]:
 def _change_id(value: str) -> int:
     """The path's change number; anything else is "not found" (checked after the function)."""
     text = value.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    if not is_ascii_digits(text) or len(text) > 18:
         raise _not_found(value)
     return int(text)
 

@@ -7,6 +7,8 @@ RFC 9457 problem+json with a stable code and a Japanese message.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -52,6 +54,15 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = "API_BODY_UNREADABLE" if exc.status_code == 400 else f"API_HTTP_{exc.status_code}"
     message = "リクエストの本文を読み取れません（JSON形式で送ってください）。" if exc.status_code == 400 else "リクエストを処理できません。"
     return problem(request, JukiError(code, message, status=exc.status_code).as_problem(), exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: problem+json, not Django's HTML 400 page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = JukiError("API_BODY_TOO_LARGE", f"リクエストの本文が大きすぎます（上限 {limit} バイト）。",
+                     status=413).as_problem()
+    return problem(request, body, 413)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -34,8 +34,8 @@ from juki.security.roles import Function
 
 from .. import numbering, rules
 from ..models import Household, Person, RecordStatus, ResidentRecord
-from ..models.person import ADDRESSEE_NO_DIGITS
 from ..models.change import Change, ChangeState, OutboxEvent
+from ..models.person import ADDRESSEE_NO_DIGITS
 from ..my_numbers import seal
 from ..names import kana_search_key, kanji_search_key
 from .base import ChangeContext, ChangeHandler, ChangeItems, Plan

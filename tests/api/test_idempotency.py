@@ -10,8 +10,10 @@ same key + different request → an error).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from juki.core import clock
@@ -109,3 +111,35 @@ def test_a_malformed_key_is_an_input_error(city, household, key):
     response = enter(api_client("madoguchi", "change.enter"), move_body(city, [household[0].person_id]), key)
     assert response.status_code == 422 and response.json()["code"] == "API_INPUT_INVALID"
     assert not Change.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_enter_one_change(city, household):
+    """Each thread has its own connection, as each request of a multi-threaded server does: the
+    key's unique row, written in the change's transaction, lets only one of them enter."""
+    threads_n = 4
+    client = api_client("madoguchi", "change.enter")
+    body = move_body(city, [p.person_id for p in household])
+    start = threading.Barrier(threads_n)
+    answers: list[tuple[int, int, bool]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            start.wait(timeout=60)
+            response = enter(client, body, "concurrent-1")
+            answers.append((response.status_code, response.json().get("id"), response.has_header("Idempotent-Replayed")))
+        except BaseException as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    assert Change.objects.count() == 1
+    change_id = Change.objects.get().pk
+    assert sorted(answers) == [(201, change_id, False)] + [(201, change_id, True)] * (threads_n - 1)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
-from tests.conftest import logged_in
 
 from juki.core import clock
 from juki.register.models import Change
@@ -108,28 +106,3 @@ def test_a_body_over_the_size_limit_is_a_problem_response(city, settings):
     response = api_client("madoguchi", "change.enter").post(
         CHANGES, {"kind": "move_within", "items": {"banchi": "x" * 4096}}, content_type="application/json")
     assert_problem(response, 413, "API_BODY_TOO_LARGE")
-
-
-# --- the staff screens ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("value", ["²", "１", "99999999999999999999999"])
-def test_a_row_count_that_is_not_ascii_digits_is_ignored(clerk, terminal, city, value):
-    client = logged_in(Client(), clerk, terminal)
-    response = client.post("/register/changes/new/move_in/", {"_rows.persons": value, "_add_row": "persons"})
-    assert response.status_code == 200 and 'name="effective_on"' in response.content.decode()
-
-
-@pytest.mark.parametrize("number", [2**63, 10**30])
-def test_confirming_a_change_number_beyond_64_bits_is_not_found(approver, terminal, city, number):
-    response = logged_in(Client(), approver, terminal).post(f"/register/changes/{number}/confirm/", {"comment": ""},
-                                                          follow=True)
-    assert response.status_code == 404
-    assert "CHANGE_NOT_FOUND" in response.content.decode()
-
-
-@pytest.mark.parametrize("number", [2**63, 10**30])
-def test_cancelling_a_change_number_beyond_64_bits_is_not_found(clerk, terminal, city, number):
-    response = logged_in(Client(), clerk, terminal).post(f"/register/changes/mine/{number}/cancel/", {"comment": ""},
-                                                       follow=True)
-    assert response.status_code == 404
-    assert "CHANGE_NOT_FOUND" in response.content.decode()

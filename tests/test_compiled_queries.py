@@ -57,6 +57,25 @@ def test_each_run_takes_its_own_values():
     assert BLOCK.first(code="nothing") is None
 
 
+@pytest.mark.parametrize("value", [2**63, 10**30, -(2**63) - 1])
+def test_an_integer_beyond_the_column_range_is_answered_as_django_answers_it(value):
+    """Django turns an out-of-range integer lookup into "no match" (``exact``, ``gt``) or "no
+    condition" (``gt`` below the range) without asking the database; a compiled query too,
+    instead of handing the driver a number it cannot send (OverflowError on SQLite)."""
+    city = small_city()
+    (a,) = add_household(city, [{}])
+    by_pk = CompiledQuery(lambda change: Change.objects.select_for_update().filter(pk=change), change=int)
+    above = CompiledQuery(lambda pk: ResidentRecord.objects.filter(pk__gt=pk, is_current=True), pk=int)
+    with transaction.atomic():
+        assert by_pk.fetch(change=value) == list(Change.objects.filter(pk=value)) == []
+    # a foreign key (Django itself does not check these): an integer column all the same
+    assert RECORDS.fetch(household=value) == []
+    expected = list(ResidentRecord.objects.filter(pk__gt=value, is_current=True))  # none, or all below the range
+    assert [r.pk for r in above.fetch(pk=value)] == [r.pk for r in expected]
+    assert len(expected) == (1 if value < 0 else 0)
+    assert [r.pk for r in above.fetch(pk=0)] == [a.pk]  # in range: the compiled statement
+
+
 def test_a_value_that_is_not_a_plain_parameter_is_refused_when_compiling():
     small_city()
     q = CompiledQuery(lambda person: ResidentRecord.objects.filter(person_id__in=[1, 2]), person=int)

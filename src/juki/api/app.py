@@ -7,6 +7,10 @@ RFC 9457 problem+json with a stable code and a Japanese message.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -17,9 +21,18 @@ from juki.security.roles import Function
 
 from .auth import ApiTokenAuth, api_requires, authentication_error_body
 from .changes import router as changes_router
+from .contract import AUTH, add_problem_schema, problem_responses
 from .register import router as residents_router
 
-api = NinjaAPI(
+
+class JukiAPI(NinjaAPI):
+    """django-ninja's API with the ``Problem`` schema the declared error responses refer to."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return add_problem_schema(super().get_openapi_schema(**kwargs))
+
+
+api = JukiAPI(
     title="juki API",
     version="1",
     description="住民記録システム juki の外部システム向けAPI",
@@ -54,6 +67,15 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem(request, JukiError(code, message, status=exc.status_code).as_problem(), exc.status_code)
 
 
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: problem+json, not Django's HTML 400 page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = JukiError("API_BODY_TOO_LARGE", f"リクエストの本文が大きすぎます（上限 {limit} バイト）。",
+                     status=413).as_problem()
+    return problem(request, body, 413)
+
+
 @api.exception_handler(NinjaValidationError)
 def input_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     """A request body or parameter that does not fit the operation's schema: problem+json too."""
@@ -69,7 +91,7 @@ class PingOut(Schema):
     client_id: str
 
 
-@api.get("/ping", response=PingOut, summary="疎通確認", operation_id="ping")
+@api.get("/ping", response=PingOut, summary="疎通確認", operation_id="ping", openapi_extra=problem_responses(AUTH))
 @api_requires(Function.API_PING)
 def ping(request: HttpRequest) -> dict[str, str]:
     return {"status": "ok", "client_id": request.auth.client_id}  # type: ignore[attr-defined]

@@ -9,7 +9,8 @@ problem+json with the stable code, the Japanese message and the field.
 =========================================  ==================  ================================
 operation                                  function            notes
 =========================================  ==================  ================================
-``POST /api/v1/changes``                   CHANGE_ENTER        仮更新; 201 with the change
+``POST /api/v1/changes``                   CHANGE_ENTER        仮更新; 201 with the change;
+                                                               ``Idempotency-Key`` (retries)
 ``GET /api/v1/changes?state=provisional``  CHANGE_CONFIRM      the confirmation queue
 ``GET /api/v1/changes/{id}``               CHANGE_CONFIRM      before/after for the approver
 ``POST /api/v1/changes/{id}/confirm``      CHANGE_CONFIRM      確定 (not by the enterer)
@@ -23,11 +24,12 @@ operation                                  function            notes
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Header, Router, Schema, Status
 
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
-from juki.register.changes.registry import handler_for
+from juki.register.changes.registry import all_handlers, handler_for
 from juki.register.changes.workflow import (
     ApiActor,
     do_cancel_change,
@@ -36,17 +38,31 @@ from juki.register.changes.workflow import (
     do_reject_change,
 )
 from juki.register.models.change import Change, ChangeState
+from juki.register.models.choices import ChangeReason
 from juki.security.roles import Function
 
+from . import idempotency
 from .auth import api_requires
+from .contract import AUTH, BODY, INPUT, closed, problem_responses
 
 router = Router(tags=["異動"])
 
 LIST_LIMIT = 200
 
+#: The change kinds (異動の種類), a closed set declared in the schema; an unknown kind is still
+#: refused by the workflow with its own code (CHANGE_KIND_UNKNOWN), as on the screens.
+KINDS = {"enum": sorted(h.kind for h in all_handlers())}
+
+NOT_FOUND = {404: ("異動がない", ["CHANGE_NOT_FOUND"])}
+REFUSED = {400: ("異動の規則による拒否（種類ごとのコード）", None)}
+DECISION_REFUSED = {400: ("確定・却下・取消の拒否（CHANGE_NOT_PROVISIONAL、CHANGE_STALE など）", None)}
+REUSED = {409: ("冪等キーの再利用", ["IDEMPOTENCY_KEY_REUSED"])}
+SELF = {403: ("自分が入力した異動", ["CHANGE_SELF_CONFIRM"])}
+NOT_ENTERER = {403: ("入力者以外の取消", ["CHANGE_CANCEL_NOT_ENTERER"])}
+
 
 class ChangeIn(Schema):
-    kind: str = Field(description="異動の種類（例: move_within）")
+    kind: str = Field(description="異動の種類（例: move_within）", json_schema_extra=KINDS)
     items: dict[str, Any] = Field(description="その種類の入力項目（種類ごとのスキーマ。他の項目は拒否されます）")
     effective_on: dt.date = Field(description="異動日")
     notified_on: dt.date | None = Field(default=None, description="届出日（職権の場合は省略）")
@@ -68,10 +84,10 @@ class PersonChangeOut(Schema):
 
 class ChangeOut(Schema):
     id: int
-    kind: str
+    kind: str = Field(json_schema_extra=KINDS)
     label: str
-    reason: str
-    state: str
+    reason: str = Field(description="異動事由コード", json_schema_extra=closed(ChangeReason))
+    state: str = Field(description="状態", json_schema_extra=closed(ChangeState))
     state_label: str
     effective_on: dt.date
     notified_on: dt.date | None
@@ -122,7 +138,7 @@ def change_out(change: Change) -> dict[str, Any]:
 def _change_id(value: str) -> int:
     """The path's change number; anything else is "not found" (checked after the function)."""
     text = value.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    if not is_ascii_digits(text) or len(text) > 18:
         raise _not_found(value)
     return int(text)
 
@@ -162,17 +178,36 @@ DECISION_BODY = {
 }
 
 
-@router.post("", response={201: ChangeOut}, summary="異動の入力（仮更新）", operation_id="change_enter")
+@router.post("", response={201: ChangeOut}, summary="異動の入力（仮更新）", operation_id="change_enter",
+             openapi_extra=problem_responses(AUTH, BODY, REFUSED, REUSED, INPUT))
 @api_requires(Function.CHANGE_ENTER)
-def enter_change(request: HttpRequest, payload: ChangeIn) -> Status:
-    change = do_enter_change(
-        payload.kind, payload.items, effective_on=payload.effective_on, notified_on=payload.notified_on,
-        actor=ApiActor.from_request(request), expected_versions=payload.expected_versions,
-    )
+def enter_change(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: ChangeIn,
+    idempotency_key: str | None = Header(
+        default=None, alias=idempotency.HEADER, pattern=idempotency.KEY_PATTERN,
+        description="再送しても二重に入力されないためのキー（クライアントごと、24時間保持）。"
+                    "同じキー・同じ内容なら最初の異動を返し、別の内容なら IDEMPOTENCY_KEY_REUSED（409）",
+    ),
+) -> Status:
+    def enter() -> Change:
+        return do_enter_change(
+            payload.kind, payload.items, effective_on=payload.effective_on, notified_on=payload.notified_on,
+            actor=ApiActor.from_request(request), expected_versions=payload.expected_versions,
+        )
+
+    if idempotency_key is None:
+        return Status(201, change_out(enter()))
+    change, replayed = idempotency.enter_once(request.auth, idempotency_key,  # type: ignore[attr-defined]
+                                              payload.model_dump(mode="json"), enter)
+    if replayed:
+        response[idempotency.REPLAYED_HEADER] = "true"
     return Status(201, change_out(change))
 
 
-@router.get("", response=list[ChangeOut], summary="異動の一覧（確認待ちなど）", operation_id="change_list")
+@router.get("", response=list[ChangeOut], summary="異動の一覧（確認待ちなど）", operation_id="change_list",
+            openapi_extra=problem_responses(AUTH, INPUT))
 @api_requires(Function.CHANGE_CONFIRM)
 def list_changes(
     request: HttpRequest, state: Literal["provisional", "confirmed", "rejected", "cancelled"] = "provisional"
@@ -181,14 +216,15 @@ def list_changes(
     return [change_out(c) for c in changes]
 
 
-@router.get("/{change_id}", response=ChangeOut, summary="異動の参照（異動前・異動後）", operation_id="change_get")
+@router.get("/{change_id}", response=ChangeOut, summary="異動の参照（異動前・異動後）", operation_id="change_get",
+            openapi_extra=problem_responses(AUTH, NOT_FOUND))
 @api_requires(Function.CHANGE_CONFIRM)
 def get_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
     return change_out(_get(change_id))
 
 
 @router.post("/{change_id}/confirm", response=ChangeOut, summary="異動の確定", operation_id="change_confirm",
-             openapi_extra=DECISION_BODY)
+             openapi_extra={**DECISION_BODY, **problem_responses(AUTH, BODY, DECISION_REFUSED, NOT_FOUND, INPUT, SELF)})
 @api_requires(Function.CHANGE_CONFIRM)
 def confirm_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
     number, comment = _change_id(change_id), _comment(request)
@@ -196,7 +232,7 @@ def confirm_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
 
 
 @router.post("/{change_id}/reject", response=ChangeOut, summary="異動の却下", operation_id="change_reject",
-             openapi_extra=DECISION_BODY)
+             openapi_extra={**DECISION_BODY, **problem_responses(AUTH, BODY, DECISION_REFUSED, NOT_FOUND, INPUT, SELF)})
 @api_requires(Function.CHANGE_CONFIRM)
 def reject_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
     number, comment = _change_id(change_id), _comment(request)
@@ -204,7 +240,8 @@ def reject_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
 
 
 @router.post("/{change_id}/cancel", response=ChangeOut, summary="異動の取消", operation_id="change_cancel",
-             openapi_extra=DECISION_BODY)
+             openapi_extra={**DECISION_BODY,
+                            **problem_responses(AUTH, BODY, DECISION_REFUSED, NOT_FOUND, INPUT, NOT_ENTERER)})
 @api_requires(Function.CHANGE_ENTER)
 def cancel_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
     number, comment = _change_id(change_id), _comment(request)

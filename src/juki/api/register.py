@@ -29,11 +29,21 @@ from ninja import Field, Query, Router, Schema
 from juki.register.access import access_resident
 from juki.register.changes.workflow import ApiActor
 from juki.register.models import ResidentRecord
+from juki.register.models.choices import (
+    ChangeReason,
+    DatePrecision,
+    RecordStatus,
+    Relationship,
+    RemovalReason,
+    ResidentKind,
+    Sex,
+)
 from juki.register.models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
 from juki.register.search import SearchCriteria, SearchResult, birth_display, search_residents
 from juki.security.roles import Function
 
 from .auth import api_requires
+from .contract import AUTH, INPUT, closed, problem_responses
 
 router = Router(tags=["住民"])
 
@@ -42,7 +52,8 @@ class SearchQuery(Schema):
     name: str = Field(default="", max_length=100, description="氏名（漢字・かな・カナ・アルファベット・通称・旧氏。前方一致）")
     birth: str = Field(default="", max_length=30,
                        description="生年月日（1980-05-01、19800501、昭和55年5月1日、S55.5.1。年月のみも可）")
-    sex: int | None = Field(default=None, description="性別（1 男、2 女）。条件の数には含まれません")
+    sex: int | None = Field(default=None, description="性別（1 男、2 女）。条件の数には含まれません",
+                            json_schema_extra=closed(Sex))
     town_block: str = Field(default="", max_length=12, description="町丁字コード")
     address: str = Field(default="", max_length=100, description="番地（前方一致）")
     household_no: str = Field(default="", max_length=20, description="世帯番号")
@@ -56,7 +67,7 @@ class SearchRowOut(Schema):
     full_name: str = Field(description="氏名（登録どおり、異体字セレクタを含む）")
     kana: str = Field(description="氏名カナ")
     birth: str = Field(description="生年月日（表示用）")
-    sex: str = Field(description="性別")
+    sex: str = Field(description="性別", json_schema_extra={"enum": list(Sex.labels)})
     address: str = Field(description="住所（町丁字・番地）")
     status: str = Field(description="住民状態")
     household_no: str = Field(description="世帯番号")
@@ -72,7 +83,7 @@ class SearchOut(Schema):
 class MemberOut(Schema):
     addressee_no: str
     full_name: str
-    relationship: str = Field(description="続柄")
+    relationship: str = Field(description="続柄コード", json_schema_extra=closed(Relationship))
     listing_order: int
 
 
@@ -82,15 +93,15 @@ class VersionOut(Schema):
     valid_from: dt.date = Field(description="異動日")
     notified_on: dt.date | None = Field(description="届出日")
     recorded_at: dt.datetime = Field(description="処理日時")
-    change_reason: str = Field(description="異動事由コード")
+    change_reason: str = Field(description="異動事由コード", json_schema_extra=closed(ChangeReason))
 
 
 class ResidentOut(Schema):
     addressee_no: str = Field(description="宛名番号")
     version: int = Field(description="表示している版")
     as_of: dt.date | None = Field(description="指定日（現在の記録なら null）")
-    status: str = Field(description="住民状態コード（resident / removed）")
-    resident_kind: str
+    status: str = Field(description="住民状態コード（resident / removed）", json_schema_extra=closed(RecordStatus))
+    resident_kind: str = Field(description="住民種別", json_schema_extra=closed(ResidentKind))
     family_name: str
     given_name: str
     family_name_kana: str
@@ -103,20 +114,20 @@ class ResidentOut(Schema):
     birth_year: int | None
     birth_month: int | None
     birth_day: int | None
-    birth_date_precision: str
+    birth_date_precision: str = Field(description="生年月日の精度", json_schema_extra=closed(DatePrecision))
     birth: str = Field(description="生年月日（表示用）")
-    sex: int
+    sex: int = Field(description="性別（1 男、2 女）", json_schema_extra=closed(Sex))
     town_block: str = Field(description="町丁字コード")
     town_block_name: str
     banchi: str
     katagaki: str = Field(description="方書（非表示指定があれば空）")
     household_no: str
-    relationship: str = Field(description="続柄コード")
+    relationship: str = Field(description="続柄コード", json_schema_extra=closed(Relationship))
     listing_order: int
     resident_code: str
     my_number: str = Field(description="個人番号（マスク表示。記載がなければ空）")
     removed_on: dt.date | None
-    removal_reason: str
+    removal_reason: str = Field(description="消除事由（除票でなければ空）", json_schema_extra=closed(RemovalReason, blank=True))
     household_members: list[MemberOut]
     history: list[VersionOut]
 
@@ -126,7 +137,12 @@ def _search_out(result: SearchResult) -> dict:
             "total_capped": result.total_capped, "message": result.message}
 
 
-@router.get("", response=SearchOut, summary="住民検索", operation_id="resident_search")
+SEARCH_REFUSED = {400: ("検索条件の誤り（SEARCH_TOO_BROAD、HOUSEHOLD_NO_INVALID など）", None)}
+NOT_FOUND = {404: ("住民・指定日の記録がない", ["RESIDENT_NOT_FOUND", "RECORD_NOT_IN_FORCE"])}
+
+
+@router.get("", response=SearchOut, summary="住民検索", operation_id="resident_search",
+            openapi_extra=problem_responses(AUTH, INPUT, SEARCH_REFUSED))
 @api_requires(Function.RESIDENT_SEARCH)
 def resident_search(request: HttpRequest, q: Query[SearchQuery]) -> dict:
     criteria = SearchCriteria(
@@ -141,7 +157,8 @@ def _member(r: ResidentRecord) -> dict:
             "relationship": r.relationship, "listing_order": r.listing_order}
 
 
-@router.get("/{addressee_no}", response=ResidentOut, summary="住民票照会", operation_id="resident_get")
+@router.get("/{addressee_no}", response=ResidentOut, summary="住民票照会", operation_id="resident_get",
+            openapi_extra=problem_responses(AUTH, INPUT, NOT_FOUND))
 @api_requires(Function.RESIDENT_VIEW)
 def resident_get(request: HttpRequest, addressee_no: str, as_of: dt.date | None = None) -> dict:
     view = access_resident(ApiActor.from_request(request), addressee_no, as_of=as_of)

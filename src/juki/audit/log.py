@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.identifiers import my_number
 
@@ -68,7 +69,7 @@ def person_target(value: str | int) -> str:
     display form — so that every event about a person is found by one lookup (disclosure
     requests, access review), whether the caller passed ``1`` or ``"0000000001"``."""
     text = str(value).strip()
-    if text.isascii() and text.isdigit() and len(text) <= 10:
+    if is_ascii_digits(text) and len(text) <= 10:
         return f"{int(text):010d}"
     return text
 

@@ -40,6 +40,7 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.audit.log import record, refusals_audited
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.register import numbering
 from juki.register.models import Person, RecordStatus, ResidentRecord
@@ -97,7 +98,7 @@ def parse_person_ids(values: Any) -> list[int]:
         text = str(value).strip()
         if not text:
             continue
-        if not text.isascii() or not text.isdigit() or len(text) > ADDRESSEE_NO_DIGITS:
+        if not is_ascii_digits(text) or len(text) > ADDRESSEE_NO_DIGITS:
             raise _refuse("CERTIFICATE_PERSON_INVALID", f"宛名番号「{text[:20]}」の形式が正しくありません。",
                           "person_ids")
         n = int(text)
@@ -396,7 +397,7 @@ def do_issue_certificate(
 
 def _locked(certificate_id: int | str) -> Certificate:
     text = str(certificate_id).strip()
-    if not text.isascii() or not text.isdigit():
+    if not is_ascii_digits(text):
         raise certificate_not_found()
     cert = Certificate.objects.select_for_update().select_related("request").filter(pk=int(text)).first()
     if cert is None:
@@ -415,7 +416,7 @@ def _reason(reason: str, code: str, label: str) -> str:
 
 def _targets_of(certificate_id: int | str) -> list[str]:
     text = str(certificate_id).strip()
-    if not text.isascii() or not text.isdigit():
+    if not is_ascii_digits(text):
         return []
     ids = Certificate.objects.filter(pk=int(text)).values_list("person_ids", flat=True).first()
     return _safe_targets(ids or [])
@@ -427,7 +428,7 @@ def do_reprint_certificate(actor: Any, certificate_id: int | str, *, reason: str
         actor.require(FUNCTION)
         reason = _reason(reason, "CERTIFICATE_REPRINT_REASON_REQUIRED", "再交付の理由")
         original = Certificate.objects.select_related("request").filter(
-            pk=int(certificate_id) if str(certificate_id).isdigit() else -1).first()
+            pk=int(certificate_id) if is_ascii_digits(str(certificate_id)) else -1).first()
         if original is None:
             raise certificate_not_found()
         on = clock.today()

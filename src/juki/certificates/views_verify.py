@@ -32,6 +32,7 @@ from juki.audit.events import EventType, Outcome
 from juki.audit.log import client_ip, record_request
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.security.access import requires
 from juki.security.roles import Function
 
@@ -156,7 +157,7 @@ def verify_certificate(request: HttpRequest, code: str) -> HttpResponse:
 def _compare(request: HttpRequest, cert: Certificate | None, fingerprint: str) -> HttpResponse:
     limit = max_upload_bytes()
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    too_large = declared.isdigit() and int(declared) > limit + 64 * 1024
+    too_large = is_ascii_digits(declared) and int(declared) > limit + 64 * 1024
     upload = None if too_large else request.FILES.get("pdf")
     if upload is not None and upload.size is not None and upload.size > limit:
         too_large = True

@@ -10,7 +10,12 @@ same SQL with the real values, turning rows into model instances exactly as Djan
 
 Only the values change between runs; the shape of the query (filters, joins, ordering, locking)
 is fixed by the function given, so a compiled query can never return something its queryset
-would not.
+would not. That includes integers outside the range of the column they are compared with:
+Django decides those lookups without the database (``IntegerFieldOverflow``: ``= v`` and
+``> above-range`` match nothing, ``> below-range`` matches everything), and a compiled query
+decides them the same way instead of handing the driver a number it cannot send — no match
+(the value sent as NULL, which no comparison satisfies) or, in any other case, the queryset
+itself.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.constants import MULTI
+
+from juki.core.digits import INT64_MAX, INT64_MIN
 
 M = TypeVar("M", bound=Model)
 
@@ -49,6 +56,52 @@ def _slot_of(p: Any, by_value: dict[Any, str]) -> Any:
     if isinstance(p, str) and p in by_value:
         return _Slot(by_value[p], str)
     return None
+
+
+#: Lookups that no row satisfies when the value lies above / below the column's range.
+_NONE_ABOVE = frozenset({"exact", "gt", "gte"})
+_NONE_BELOW = frozenset({"exact", "lt", "lte"})
+
+
+@dataclass(frozen=True)
+class _IntUse:
+    """One comparison of an integer value with a column: the lookup, the column's range, and
+    whether it sits under a negation (where "no match" would turn into "every row")."""
+
+    lookup: str
+    low: int
+    high: int
+    negated: bool
+
+
+def _column_range(field: Any, conn: Any) -> tuple[int, int]:
+    while field.is_relation and getattr(field, "target_field", None) is not None:
+        field = field.target_field  # a foreign key is its target's column type
+    try:
+        low, high = conn.ops.integer_field_range(field.get_internal_type())
+    except KeyError:
+        low = high = None
+    return (INT64_MIN if low is None else low, INT64_MAX if high is None else high)
+
+
+def _int_uses(where: Any, by_value: dict[Any, str], conn: Any) -> dict[str, list[_IntUse]]:
+    """Integer value → its comparisons in the WHERE tree (subqueries included)."""
+    uses: dict[str, list[_IntUse]] = {}
+
+    def walk(node: Any, negated: bool) -> None:
+        negated = negated != bool(getattr(node, "negated", False))
+        for child in getattr(node, "children", ()):
+            rhs = getattr(child, "rhs", None)
+            if hasattr(rhs, "query"):
+                walk(rhs.query.where, negated)
+            if (hasattr(child, "lookup_name") and isinstance(rhs, int) and not isinstance(rhs, bool)
+                    and rhs in by_value):
+                low, high = _column_range(child.lhs.output_field, conn)
+                uses.setdefault(by_value[rhs], []).append(_IntUse(child.lookup_name, low, high, negated))
+            walk(child, negated)
+
+    walk(where, False)
+    return uses
 
 
 class _Slot:
@@ -87,6 +140,7 @@ class CompiledQuery(Generic[M]):
         self._kinds = kinds
         self._using = using
         self._compiled: dict[tuple[str, str], tuple[Any, str, list[Any], _RowShape]] = {}
+        self._int_uses: dict[tuple[str, str], dict[str, list[_IntUse]]] = {}
         self._lock = threading.Lock()
 
     def _compile(self) -> tuple[Any, str, list[Any], _RowShape]:
@@ -114,14 +168,46 @@ class CompiledQuery(Generic[M]):
                     init_list=[col[0].target.attname for col in compiler.select[start:end]],
                     populators=get_related_populators(info, compiler.select, self._using),
                 )
+                uses = _int_uses(qs.query.where, by_value, conn)
+                counts = {n: sum(1 for s in slots if isinstance(s, _Slot) and s.name == n) for n in self._kinds}
+                # a value is decided here only if every parameter it fills is a comparison found
+                self._int_uses[key] = {n: u for n, u in uses.items() if len(u) == counts[n]}
                 compiled = (compiler, sql, slots, rows)
                 self._compiled[key] = compiled
         return compiled
 
+    def _beyond_range(self, values: dict[str, Any]) -> tuple[set[str], bool]:
+        """The integer values outside their columns' ranges that match no row (sent as NULL),
+        and whether another such value needs the queryset itself."""
+        conn = connections[self._using]
+        uses = self._int_uses[(conn.vendor, conn.settings_dict.get("NAME") or "")]
+        nulls: set[str] = set()
+        for name, kind in self._kinds.items():
+            value = values[name]
+            if kind is not int:
+                continue
+            its = uses.get(name)
+            if its is None:
+                if not INT64_MIN <= value <= INT64_MAX:
+                    return nulls, True
+                continue
+            if all(u.low <= value <= u.high for u in its):
+                continue
+            if all(not u.negated and u.lookup in (_NONE_ABOVE if value > u.high else _NONE_BELOW)
+                   and not u.low <= value <= u.high for u in its):
+                nulls.add(name)
+            else:
+                return nulls, True
+        return nulls, False
+
     def fetch(self, **values: Any) -> list[M]:
         """The instances the queryset would give for ``values``."""
         template, sql, slots, shape = self._compile()
-        params = tuple(s.wrap(values[s.name]) if isinstance(s, _Slot) else s for s in slots)
+        nulls, use_queryset = self._beyond_range(values)
+        if use_queryset:
+            return list(self._build(**values).using(self._using))
+        params = tuple((None if s.name in nulls else s.wrap(values[s.name])) if isinstance(s, _Slot) else s
+                       for s in slots)
         compiler = copy.copy(template)
         compiler.connection = connections[self._using]
         compiler.as_sql = lambda *args, **kwargs: (sql, params)  # the SQL compiled once; only the values are new

@@ -17,6 +17,7 @@ from juki.audit.events import EventType
 from juki.audit.log import person_target as audit_person_target
 from juki.audit.log import record, refusals_audited
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.register.models import Change, ChangeState, Person
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
@@ -58,7 +59,7 @@ def _audited_refusal(actor: Any, action: str, detail: dict[str, Any]) -> Any:
 
 def _parse_person(addressee_no: int | str) -> int:
     text = str(addressee_no).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > ADDRESSEE_NO_DIGITS:
+    if not is_ascii_digits(text) or len(text) > ADDRESSEE_NO_DIGITS:
         raise ValidationFailed("DISCLOSURE_PERSON_INVALID", "宛名番号は10桁以内の数字で入力してください。",
                                field="addressee_no")
     pid = int(text)

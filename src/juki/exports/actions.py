@@ -39,6 +39,7 @@ from django.utils import timezone
 from juki.audit.events import EventType
 from juki.audit.log import record, refusals_audited
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number
 from juki.register.changes.workflow import Actor
@@ -100,7 +101,7 @@ def _audit(actor: Actor, event: EventType, action: str, function: Function, req:
 
 def _locked(request_id: int | str) -> ExportRequest:
     text = str(request_id).strip()
-    if not text.isascii() or not text.isdigit():
+    if not is_ascii_digits(text):
         raise export_not_found()
     req = ExportRequest.objects.select_for_update().filter(pk=int(text)).first()
     if req is None:

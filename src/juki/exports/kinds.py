@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
 from juki.register.models import Municipality, RecordStatus, ResidentRecord, Sex, TownBlock
 from juki.register.models.choices import DatePrecision
@@ -84,7 +85,7 @@ def _clean_blocks(raw: dict[str, Any]) -> dict[str, Any]:
     ids: set[int] = set()
     for v in values:
         text = str(v).strip()
-        if not text.isascii() or not text.isdigit():
+        if not is_ascii_digits(text):
             raise ValidationFailed("EXPORT_PARAMETER_INVALID", "町丁字の指定が正しくありません。", field="town_blocks")
         ids.add(int(text))
     if not ids:

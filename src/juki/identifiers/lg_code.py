@@ -7,6 +7,8 @@ Example: Akita City 05201 -> 052019.
 
 from __future__ import annotations
 
+from juki.core.digits import is_ascii_digits
+
 from .errors import IdentifierError, normalise_digits
 
 FIELD = "lg_code"
@@ -15,7 +17,7 @@ WEIGHTS = (6, 5, 4, 3, 2)
 
 
 def check_digit(first5: str) -> str:
-    if len(first5) != 5 or not first5.isascii() or not first5.isdigit():
+    if len(first5) != 5 or not is_ascii_digits(first5):
         raise IdentifierError("LGCODE_FORMAT", "地方公共団体コードの先頭5桁は半角数字5桁で指定してください。", FIELD)
     total = sum(int(c) * w for c, w in zip(first5, WEIGHTS, strict=True))
     return str((11 - total % 11) % 10)
@@ -23,7 +25,7 @@ def check_digit(first5: str) -> str:
 
 def validate(raw: str) -> str:
     s = normalise_digits(raw)
-    if not s.isascii() or not s.isdigit():
+    if not is_ascii_digits(s):
         raise IdentifierError("LGCODE_NOT_DIGITS", "地方公共団体コードは数字6桁で入力してください。", FIELD)
     if len(s) != 6:
         raise IdentifierError("LGCODE_LENGTH", f"地方公共団体コードは6桁です（入力は{len(s)}桁）。", FIELD)

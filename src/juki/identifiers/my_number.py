@@ -8,6 +8,8 @@ check = 11 - (sum(P_n * Q_n) mod 11), or 0 when the remainder is 0 or 1.
 
 from __future__ import annotations
 
+from juki.core.digits import is_ascii_digits
+
 from .errors import IdentifierError, normalise_digits
 
 FIELD = "my_number"
@@ -17,7 +19,7 @@ LENGTH = 12
 
 def check_digit(first11: str) -> str:
     """Check digit for the first eleven digits."""
-    if len(first11) != 11 or not first11.isascii() or not first11.isdigit():
+    if len(first11) != 11 or not is_ascii_digits(first11):
         raise IdentifierError("MYNUMBER_FORMAT", "個人番号の先頭11桁は半角数字11桁で指定してください。", FIELD)
     total = 0
     for n, ch in enumerate(reversed(first11), start=1):
@@ -30,7 +32,7 @@ def check_digit(first11: str) -> str:
 def validate(raw: str) -> str:
     """Return the 12 ASCII digits or raise :class:`IdentifierError` naming the fault."""
     s = normalise_digits(raw)
-    if not s.isascii() or not s.isdigit():
+    if not is_ascii_digits(s):
         raise IdentifierError("MYNUMBER_NOT_DIGITS", "個人番号は数字12桁で入力してください。", FIELD)
     if len(s) != LENGTH:
         raise IdentifierError("MYNUMBER_LENGTH", f"個人番号は12桁です（入力は{len(s)}桁）。", FIELD)

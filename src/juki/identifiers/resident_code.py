@@ -22,6 +22,8 @@ Plain Python, no Django.
 
 from __future__ import annotations
 
+from juki.core.digits import is_ascii_digits
+
 from .errors import IdentifierError, normalise_digits
 
 LENGTH = 11
@@ -35,7 +37,7 @@ def _weight(n: int) -> int:
 
 def check_digit(first10: str) -> str:
     """Check digit for the ten random digits."""
-    if len(first10) != 10 or not first10.isascii() or not first10.isdigit():
+    if len(first10) != 10 or not is_ascii_digits(first10):
         raise IdentifierError(
             "RESIDENT_CODE_FORMAT", "住民票コードの先頭10桁は半角数字10桁で指定してください。", FIELD
         )
@@ -50,7 +52,7 @@ def validate(raw: str) -> str:
     Full-width digits, spaces and hyphens are accepted (as clerks and forms type them).
     """
     s = normalise_digits(raw)
-    if not s.isascii() or not s.isdigit():
+    if not is_ascii_digits(s):
         raise IdentifierError("RESIDENT_CODE_NOT_DIGITS", "住民票コードは数字11桁で入力してください。", FIELD)
     if len(s) != LENGTH:
         raise IdentifierError(

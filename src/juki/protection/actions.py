@@ -21,6 +21,7 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.audit.log import person_target, record, refusals_audited
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.register.models import Person
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
@@ -56,7 +57,7 @@ def _targets(measure: ProtectionMeasure) -> list[str]:
 
 def parse_addressee(value: Any, field: str = "person") -> int:
     text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > ADDRESSEE_NO_DIGITS:
+    if not is_ascii_digits(text) or len(text) > ADDRESSEE_NO_DIGITS:
         raise ValidationFailed("PROTECTION_PERSON_INVALID", "宛名番号は10桁以内の数字で入力してください。", field=field)
     pid = int(text)
     if not Person.objects.filter(pk=pid).exists():

@@ -33,6 +33,7 @@ from django.db.models import Q
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import person_target, record
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.security.roles import Function
 
@@ -94,7 +95,7 @@ def _ids(person_ids: Iterable[int | str]) -> list[int]:
     out = []
     for p in person_ids:
         text = str(p).strip()
-        if text.isascii() and text.isdigit():
+        if is_ascii_digits(text):
             out.append(int(text))
     return sorted(set(out))
 

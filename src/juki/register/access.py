@@ -31,6 +31,7 @@ from django.conf import settings
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record as audit
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.security.roles import Function
 
@@ -80,7 +81,7 @@ def not_in_force(as_of: dt.date) -> JukiError:
 
 def _number(value: int | str, digits: int) -> int | None:
     text = str(value).strip()
-    if not text.isascii() or not text.isdigit() or len(text) > digits:
+    if not is_ascii_digits(text) or len(text) > digits:
         return None
     return int(text)
 

@@ -41,6 +41,7 @@ from django.core.exceptions import FieldDoesNotExist
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 
 from .models import ResidentRecord, Sex, TownBlock
@@ -477,7 +478,7 @@ class ChangeEntryForm(forms.Form):
         if text in (None, ""):
             return _OMIT
         if spec.kind == CHOICE:
-            return int(text) if spec.int_choices and str(text).lstrip("-").isdigit() else text
+            return int(text) if spec.int_choices and is_ascii_digits(str(text).lstrip("-")) else text
         if spec.kind == INT:
             return unicodedata.normalize("NFKC", text)
         if spec.kind == DATE:
@@ -487,7 +488,7 @@ class ChangeEntryForm(forms.Form):
                 return text  # the workflow names the field and the fault
         if spec.kind == LIST:
             parts = [p for p in _LIST_SPLIT.split(unicodedata.normalize("NFKC", text)) if p]
-            return [int(p) if spec.item_type is int and p.isdigit() else p for p in parts]
+            return [int(p) if spec.item_type is int and is_ascii_digits(p) else p for p in parts]
         if spec.kind == MAPPING:
             return _parse_mapping(spec, text)
         if spec.kind == JSON:
@@ -553,7 +554,7 @@ def _parse_mapping(spec: ItemSpec, text: str) -> dict[str, Any]:
         key, value = parts[0].strip(), parts[1].strip()
         value = by_label.get(value, value)
         key = unicodedata.normalize("NFKC", key)
-        out[key] = int(value) if spec.item_type is int and str(value).isdigit() else value
+        out[key] = int(value) if spec.item_type is int and is_ascii_digits(str(value)) else value
     return out
 
 
@@ -575,7 +576,7 @@ def parse_expected(text: str) -> dict[str, int] | None:
     out: dict[str, int] = {}
     for part in _LIST_SPLIT.split(text or ""):
         pid, sep, version = part.partition(":")
-        if sep and pid.isdigit() and version.isdigit():
+        if sep and is_ascii_digits(pid) and is_ascii_digits(version):
             out[str(int(pid))] = int(version)
     return out or None
 

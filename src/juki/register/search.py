@@ -51,6 +51,7 @@ from django.db.models.functions import Concat, Replace
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record as audit
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
@@ -413,7 +414,7 @@ def _build(c: SearchCriteria) -> list[QuerySet[ResidentRecord]]:
         q &= Q(sex=sex)
     household = normalise_digits((c.household_no or "").strip())
     if household:
-        if not household.isdigit() or len(household) > HOUSEHOLD_NO_DIGITS:
+        if not is_ascii_digits(household) or len(household) > HOUSEHOLD_NO_DIGITS:
             raise ValidationFailed("HOUSEHOLD_NO_INVALID", f"世帯番号は{HOUSEHOLD_NO_DIGITS}桁以内の数字で入力してください。",
                                    field="household_no")
         q &= Q(household_id=int(household))

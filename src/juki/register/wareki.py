@@ -40,6 +40,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from juki.core.digits import is_ascii_digits
+
 
 class DateParseError(ValueError):
     """An unreadable or impossible date; ``message`` is Japanese (shown to the clerk)."""
@@ -174,7 +176,7 @@ def _number(text: str) -> int:
     """``"55"``, ``"五十五"``, ``"一九八〇"``, ``"元"`` -> int."""
     if text == "元":
         return 1
-    if text.isdigit():
+    if is_ascii_digits(text):
         return int(text)
     if "十" in text:
         tens, _, ones = text.partition("十")

@@ -47,6 +47,7 @@ from juki.audit.events import EventType, Outcome
 from juki.audit.log import client_ip, record_request
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import AuthenticationFailed, JukiError, ValidationFailed
 
 from . import keys, terminals
@@ -162,7 +163,7 @@ def new_totp_secret() -> str:
 def totp_matching_step(secret: str, code: str, at: dt.datetime | None = None) -> int | None:
     """The time step (RFC 6238 T) at which ``code`` is valid, within ±1 step of ``at``, or None."""
     code = (code or "").strip().replace(" ", "")
-    if len(code) != TOTP_DIGITS or not code.isdigit():
+    if len(code) != TOTP_DIGITS or not is_ascii_digits(code):
         return None
     totp = pyotp.TOTP(secret, digits=TOTP_DIGITS, interval=TOTP_INTERVAL)
     current = totp.timecode((at or clock.now()).timestamp())

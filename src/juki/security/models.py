@@ -180,3 +180,24 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.name}"
+
+
+class ApiIdempotencyKey(models.Model):
+    """冪等キー: an API client's ``Idempotency-Key`` for ``POST /api/v1/changes``, with the change it
+    entered and a keyed fingerprint of the request (never the request itself: it may carry a My
+    Number), so a retry after a lost response gets that change instead of entering it again.
+    Kept for ``juki.api.idempotency.RETENTION``; older keys are removed and may be used again."""
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField("冪等キー", max_length=255)
+    fingerprint = models.CharField("要求の指紋", max_length=100)  # keys.keyed_hash: kid:HMAC-SHA256
+    change_id = models.BigIntegerField("異動番号")  # a plain number, like Staff.own_addressee_no
+    created_at = models.DateTimeField("登録日時")
+
+    class Meta:
+        verbose_name = "冪等キー"
+        constraints = [models.UniqueConstraint(fields=["client", "key"], name="api_idempotency_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="api_idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}: {self.key} → {self.change_id}"

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from juki.core.digits import is_ascii_digits
+
 
 class CharacterClassValidator:
     """At least three of: upper case, lower case, digits, symbols."""
@@ -14,7 +16,7 @@ class CharacterClassValidator:
         classes = sum([
             any(c.isupper() for c in password),
             any(c.islower() for c in password),
-            any(c.isdigit() for c in password),
+            any(is_ascii_digits(c) for c in password),
             any(not c.isalnum() for c in password),
         ])
         if classes < 3:

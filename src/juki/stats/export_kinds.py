@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
 from juki.exports.kinds import ExportKind, register
 from juki.register.models import ResidentRecord
@@ -107,7 +108,7 @@ LATE_NOTIFICATIONS = ExportKind(
 
 def _clean_days(raw: dict[str, Any]) -> dict[str, Any]:
     text = str(raw.get("days") or lists.DEFAULT_STAY_DAYS).strip()
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_DAYS:
+    if not is_ascii_digits(text) or not 0 < int(text) <= MAX_DAYS:
         raise ValidationFailed("EXPORT_PARAMETER_INVALID", f"日数は1〜{MAX_DAYS}で指定してください。", field="days")
     return {"days": int(text), "today": clock.today().isoformat()}
 

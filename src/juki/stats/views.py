@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from juki.audit.events import EventType
 from juki.audit.log import record_request
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.register.models import TownBlock
 from juki.register.views.common import actor, has_function
@@ -79,7 +80,7 @@ def _block(request: HttpRequest) -> TownBlock | None:
     raw = (request.GET.get("block") or "").strip()
     if not raw:
         return None
-    if not raw.isascii() or not raw.isdigit():
+    if not is_ascii_digits(raw):
         return None
     return TownBlock.objects.filter(pk=int(raw)).first()
 
@@ -233,7 +234,7 @@ def lists_view(request: HttpRequest) -> HttpResponse:
     start, ok1 = _date(request, "start", today.replace(day=1))
     end, ok2 = _date(request, "end", today)
     raw_days = (request.GET.get("days") or "").strip()
-    days = int(raw_days) if raw_days.isascii() and raw_days.isdigit() and 0 < int(raw_days) <= 3660 else lists.DEFAULT_STAY_DAYS
+    days = int(raw_days) if is_ascii_digits(raw_days) and 0 < int(raw_days) <= 3660 else lists.DEFAULT_STAY_DAYS
     if not (ok1 and ok2) or (raw_days and str(days) != raw_days):
         messages.error(request, "条件の形式が正しくありません。既定の条件で表示します。")
     if start > end:

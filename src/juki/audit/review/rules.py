@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from juki.audit.events import EventType
+from juki.core.digits import is_ascii_digits
 
 if TYPE_CHECKING:
     from .report import Flag, Review, StaffReview
@@ -61,7 +62,7 @@ def rule_label(rule: str) -> str:
 
 def _person_no(value: object) -> int | None:
     text = str(value).strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    return int(text) if is_ascii_digits(text) else None
 
 
 def _addressee(no: int) -> str:

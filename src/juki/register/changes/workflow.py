@@ -25,6 +25,7 @@ from juki.audit.events import EventType
 from juki.audit.log import client_ip, record, refusals_audited
 from juki.core import clock
 from juki.core.compiled import CompiledInsert, CompiledQuery, update_fields
+from juki.core.digits import INT64_MAX, INT64_MIN, fits_int64, is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers.errors import IdentifierError
@@ -35,6 +36,7 @@ from .. import events as outbound
 from .. import numbering, rules
 from ..models import Household, Person, RecordStatus, ResidentRecord
 from ..models.change import Change, ChangeState, OutboxEvent
+from ..models.person import ADDRESSEE_NO_DIGITS
 from ..my_numbers import seal
 from ..names import kana_search_key, kanji_search_key
 from .base import ChangeContext, ChangeHandler, ChangeItems, Plan
@@ -105,10 +107,25 @@ def _audited_refusal(actor: Actor, function: Function, action: str, detail: dict
 
 # --- items -------------------------------------------------------------------------------
 
+def _integer_beyond_range(value: Any, loc: str = "") -> str | None:
+    """Where in parsed items an integer lies outside the database's 64-bit integers, if anywhere."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if fits_int64(value) else loc or "items"
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found = _integer_beyond_range(child, f"{loc}.{key}" if loc else str(key))
+        if found:
+            return found
+    return None
+
+
 def parse_items(handler: ChangeHandler, raw: dict[str, Any]) -> ChangeItems:
-    """Validate the raw items against the kind's schema; the first fault names its field."""
+    """Validate the raw items against the kind's schema; the first fault names its field.
+
+    Every integer must also fit the 64-bit columns it will be compared with or stored in (a
+    number no record can carry is a typing error, not a query for the database)."""
     try:
-        return handler.items.model_validate(raw)
+        parsed = handler.items.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"]) or "items"
@@ -118,6 +135,28 @@ def parse_items(handler: ChangeHandler, raw: dict[str, Any]) -> ChangeItems:
             ctx_error = err.get("ctx", {}).get("error")
             msg = ctx_error.message if isinstance(ctx_error, JukiError | IdentifierError) else "入力内容が正しくありません。"
         raise ValidationFailed(code, f"{loc}: {msg}", field=loc) from None
+    beyond = _integer_beyond_range(parsed.model_dump())
+    if beyond:
+        raise ValidationFailed("CHANGE_ITEM_INVALID", f"{beyond}: 数値が範囲外です（{INT64_MIN}〜{INT64_MAX}）。",
+                               field=beyond)
+    return parsed
+
+
+def parse_expected_versions(expected: dict[str, Any] | None) -> dict[int, int]:
+    """``expected_versions`` (addressee no → version the form showed) as numbers; a key that is
+    not an addressee number or a version that is not a count is refused."""
+    out: dict[int, int] = {}
+    for key, version in (expected or {}).items():
+        text = str(key).strip()
+        if (not is_ascii_digits(text) or len(text) > ADDRESSEE_NO_DIGITS or isinstance(version, bool)
+                or not isinstance(version, int) or not 0 <= version <= INT64_MAX):
+            raise ValidationFailed(
+                "CHANGE_EXPECTED_VERSION_INVALID",
+                f"参照した版の指定が正しくありません（{text[:20]}: 宛名番号{ADDRESSEE_NO_DIGITS}桁以内と版の番号）。",
+                field="expected_versions",
+            )
+        out[int(text)] = version
+    return out
 
 
 def _seal_payload(data: dict[str, Any]) -> dict[str, Any]:
@@ -241,14 +280,15 @@ def do_enter_change(
         actor.require(Function.CHANGE_ENTER)
         handler = handler_for(kind)
         parsed = parse_items(handler, items)
+        expected = parse_expected_versions(expected_versions)
         with transaction.atomic():
             ctx = _context(effective_on, notified_on, lock=False)
             plan = _plan(handler, parsed, ctx)
             persons = sorted({nv.person_id for nv in plan.versions if nv.person_id is not None})
             detail["persons"] = persons
-            if expected_versions:
-                for pid, version in expected_versions.items():
-                    if ctx.current(int(pid)).version != int(version):
+            if expected:
+                for pid, version in expected.items():
+                    if ctx.current(pid).version != version:
                         raise ValidationFailed(
                             "CHANGE_STALE_FORM",
                             "入力中に住民票が更新されました。最新の内容を確認して入力し直してください。",
@@ -272,7 +312,7 @@ def do_enter_change(
 def _load_provisional(change_id: int) -> Change:
     change = _PROVISIONAL.first(change=change_id)
     if change is None:
-        raise ValidationFailed("CHANGE_NOT_FOUND", f"異動 {change_id} が見つかりません。", field="change")
+        raise JukiError("CHANGE_NOT_FOUND", f"異動 {change_id} が見つかりません。", status=404, field="change")
     if change.state != ChangeState.PROVISIONAL:
         raise ValidationFailed(
             "CHANGE_NOT_PROVISIONAL", f"異動 {change_id} は既に「{ChangeState(change.state).label}」です。", field="change"

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from juki.audit.events import EventType
 from juki.audit.log import record_request
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.security.access import requires
 from juki.security.roles import Function
@@ -161,7 +162,7 @@ def change_kinds(request: HttpRequest) -> HttpResponse:
 def _rows(request: HttpRequest) -> dict[str, int]:
     rows: dict[str, int] = {}
     for key, value in request.POST.items():
-        if key.startswith("_rows.") and value.isdigit():
+        if key.startswith("_rows.") and is_ascii_digits(value):
             rows[key.removeprefix("_rows.")] = int(value)
     add = request.POST.get("_add_row", "")
     if add:

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from juki.audit.log import client_ip
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 
 from ..changes.workflow import Actor
@@ -105,7 +106,7 @@ def display_value(attname: str, value: Any) -> str:
         tb = TownBlock.objects.filter(pk=value).first() if not isinstance(value, TownBlock) else value
         return f"{tb.name}（{tb.code}）" if tb is not None else str(value)
     if name == "household":
-        if isinstance(value, str) and not value.isdigit():
+        if isinstance(value, str) and not is_ascii_digits(value):
             return "新しい世帯"
         return f"{int(value):0{HOUSEHOLD_NO_DIGITS}d}"
     if name == "person":

@@ -19,6 +19,7 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.audit.log import person_target, record
 from juki.core import clock
+from juki.core.digits import is_ascii_digits
 
 from ..models import RoleGrant, Staff, Terminal
 from ..roles import Function, Role
@@ -276,7 +277,7 @@ def parse_addressee_no(value: str | int | None) -> int | None:
     text = str(value if value is not None else "").strip()
     if not text:
         return None
-    if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) == 0:
+    if not (is_ascii_digits(text) and len(text) <= 10) or int(text) == 0:
         raise errors.OwnAddresseeNoInvalid()
     return int(text)
 

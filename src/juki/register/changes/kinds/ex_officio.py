@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_serializer
 
+from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
@@ -110,7 +111,7 @@ def by_addressee_no(relationships: dict[str, str]) -> dict[int, Relationship]:
     """The relationships item keyed by addressee number (JSON keys are text), codes checked."""
     out: dict[int, Relationship] = {}
     for key, rel in relationships.items():
-        if not key.isdigit():
+        if not is_ascii_digits(key):
             raise ValidationFailed("RELATIONSHIPS_KEY", f"続柄の対象「{key}」は宛名番号ではありません。", field="relationships")
         try:
             out[int(key)] = Relationship(rel)

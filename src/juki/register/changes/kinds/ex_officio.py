@@ -767,13 +767,14 @@ class Restoration(ChangeHandler):
             ordered = sorted(restored, key=lambda p: (rels[p] != Relationship.HOUSEHOLDER, restored[p]["listing_order"]))
             for i, pid in enumerate(ordered, start=1):
                 restored[pid].update(household_id=NEW_HOUSEHOLD, relationship=rels[pid], listing_order=i)
+            stages = None
         else:
-            self._into_former_household(restored, rels, ctx)
+            stages = self._into_former_household(restored, rels, ctx)
 
         for rec in records:
-            fields = restored[rec.person_id]
             ref = f"p:{rec.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
+            fields = join_versions(plan, NewVersion(ref=ref, person_id=rec.person_id, fields=restored[rec.person_id]),
+                                   stages)
             address = _address_from(fields, ctx)
             plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on))
             plan.events.append(intra_office_event(ref, self.reason, ctx, address=address))
@@ -822,7 +823,9 @@ class Restoration(ChangeHandler):
 
     @staticmethod
     def _into_former_household(restored: dict[int, dict[str, Any]], rels: dict[int, Relationship],
-                               ctx: ChangeContext) -> None:
+                               ctx: ChangeContext) -> list[HouseholdStage] | None:
+        """Check the restored persons fit their former household; its stages (household_stages)
+        if it has members, the restored following its moves since the effective date."""
         households = {f["household_id"] for f in restored.values()}
         if len(households) != 1:
             raise ValidationFailed("RESTORATION_PERSONS_DIFFERENT_HOUSEHOLDS",
@@ -844,8 +847,10 @@ class Restoration(ChangeHandler):
             raise ValidationFailed("RESTORATION_HOUSEHOLDER_MISSING",
                                    "回復後の世帯に世帯主がいません。世帯主を併せて回復するか、続柄を指定してください。",
                                    field="relationships")
+        stages = None
         if members:
-            here = {(m.town_block_id, m.banchi, m.katagaki) for m in members}
+            stages = household_stages(ctx, household_no, field="household")
+            here = {(m.town_block_id, m.banchi, m.katagaki) for m in stages[0].members}
             if any((f["town_block_id"], f["banchi"], f["katagaki"]) not in here for f in restored.values()):
                 raise ValidationFailed(
                     "RESTORATION_ADDRESS_MISMATCH",
@@ -862,6 +867,7 @@ class Restoration(ChangeHandler):
             taken.add(order)
             next_order = max(next_order, order)
             restored[pid]["listing_order"] = order
+        return stages
 
 
 def _address_from(fields: dict[str, Any], ctx: ChangeContext) -> str:

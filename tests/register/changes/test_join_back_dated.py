@@ -22,6 +22,7 @@ from juki.certificates.documents.load import person_entry
 from juki.core import clock
 from juki.register.history import history, household_as_of, record_as_of
 from juki.register.models import Change, OutboxEvent, Person
+from juki.register.views.changes import describe
 
 from ..factories import add_household, small_city
 from .family_foreign_helpers import OWN_DOMICILE, apply, current, enter, refused
@@ -131,6 +132,9 @@ def test_a_birth_before_the_households_move_is_recorded_at_the_old_address_and_f
     assert identity.payload["address"] == now.address
     assert [e.get("valid_from") for e in change.after] == [None, moved.isoformat()]
     assert change.after[1]["changes"]["town_block_id"]["before"] == city.blocks[0].pk
+    shown = describe(change)
+    assert [(p["name"], p["valid_from"]) for p in shown] == [("試験\u3000一郎", None), ("試験\u3000一郎", moved.isoformat())]
+    assert "town_block_id" in [r["attname"] for r in shown[1]["rows"]]
 
 
 def test_a_birth_after_the_move_is_one_version_at_the_new_address(city, clerk, approver, family):

@@ -425,7 +425,8 @@ def household_stages(ctx: ChangeContext, household_no: int, *, field: str) -> li
     Refused, changing nothing:
 
     - ``JOIN_HOUSEHOLD_NOT_ON_DATE`` — the household had no resident members on the effective
-      date (e.g. it moved in or was formed later): the person cannot have lived in it then;
+      date (e.g. it moved in or was formed later) or on a day since: the person cannot have
+      lived in it then;
     - ``JOIN_BEFORE_HOUSEHOLDER_CHANGE`` — the 世帯主 changed after the effective date: the
       joiner's 続柄 (to the 世帯主) would have to be restated for the later 世帯主, which only a
       世帯変更届 or 職権修正 can say. Enter the addition on or after that date's change, or
@@ -436,21 +437,26 @@ def household_stages(ctx: ChangeContext, household_no: int, *, field: str) -> li
     """
     ctx.household_members(household_no)
     versions = _household_versions(household_no)
-    first = _members_on(versions, household_no, ctx.effective_on)
-    if not first:
-        raise ValidationFailed(
-            "JOIN_HOUSEHOLD_NOT_ON_DATE",
-            f"世帯番号 {household_no} の世帯には異動日（{ctx.effective_on.isoformat()}）に住民がいません。"
-            "その日に世帯がなかった者の加入は記載できません。",
-            field=field,
-        )
+
+    def members_on(day: dt.date) -> list[ResidentRecord]:
+        members = _members_on(versions, household_no, day)
+        if not members:
+            raise ValidationFailed(
+                "JOIN_HOUSEHOLD_NOT_ON_DATE",
+                f"世帯番号 {household_no} の世帯には {day.isoformat()} に住民がいません。"
+                "その日に世帯がなかった期間を含む加入は記載できません。",
+                field=field,
+            )
+        return members
+
+    first = members_on(ctx.effective_on)
     stages = [HouseholdStage(ctx.effective_on, first, _head(first))]
     later = sorted({v.valid_from for vs in versions.values() for v in vs if v.valid_from > ctx.effective_on})
     for day in later:
-        members = _members_on(versions, household_no, day)
+        members = members_on(day)
         previous = stages[-1]
-        head = _head(members) if members else None
-        if head is None or head.person_id != previous.head.person_id:
+        head = _head(members)
+        if head.person_id != previous.head.person_id:
             raise ValidationFailed(
                 "JOIN_BEFORE_HOUSEHOLDER_CHANGE",
                 f"世帯番号 {household_no} の世帯は異動日より後の {day.isoformat()} に世帯主が変わっています。"

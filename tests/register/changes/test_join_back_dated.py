@@ -132,6 +132,7 @@ def test_a_birth_before_the_households_move_is_recorded_at_the_old_address_and_f
     assert identity.payload["address"] == now.address
     assert [e.get("valid_from") for e in change.after] == [None, moved.isoformat()]
     assert change.after[1]["changes"]["town_block_id"]["before"] == city.blocks[0].pk
+    assert any(moved.isoformat() in w and "転居" in w for w in change.warnings)
     shown = describe(change)
     assert [(p["name"], p["valid_from"]) for p in shown] == [("試験\u3000一郎", None), ("試験\u3000一郎", moved.isoformat())]
     assert "town_block_id" in [r["attname"] for r in shown[1]["rows"]]

@@ -485,7 +485,11 @@ def join_versions(plan: Plan, version: NewVersion, stages: list[HouseholdStage] 
         fields.update({name: getattr(stage.head, name) for name in ADDRESS_ITEMS})
         if stage.head.address_established_on == stage.valid_from:  # the household moved that day
             fields.update({name: getattr(stage.head, name) for name in MOVE_ITEMS})
+        reason = ChangeReason(stage.head.change_reason)
         plan.versions.append(NewVersion(ref=version.ref, person_id=version.person_id, fields=fields,
-                                        my_number=version.my_number, valid_from=stage.valid_from,
-                                        reason=ChangeReason(stage.head.change_reason)))
+                                        my_number=version.my_number, valid_from=stage.valid_from, reason=reason))
+        notice = (f"加入する世帯は異動日より後の {stage.valid_from.isoformat()} に住所が変わっています（{reason.label}）。"
+                  "その日から世帯の住所に記載します。")
+        if notice not in plan.warnings:
+            plan.warnings.append(notice)
     return fields

@@ -146,3 +146,25 @@ def test_an_unknown_change_is_not_found(approver, terminal, city):
 def test_staff_without_the_confirm_function_are_refused(clerk, auditor, terminal, city, url):
     assert client_for(clerk, terminal).get(url).status_code == 403
     assert client_for(auditor, terminal).get(url).status_code == 403
+
+
+def test_a_followed_move_of_the_joined_household_is_shown_as_its_own_version(approver, terminal, clerk, household, city):
+    """A birth reported after the household's 転居 (docs/decisions/0006): the approver sees the
+    child's version of the birth and the later version following the move, with its 異動日."""
+    import datetime as dt
+
+    from juki.core import clock
+    from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+
+    head, child = household
+    moved = enter_move(clerk, city, [head.person_id, child.person_id])
+    do_confirm_change(moved.pk, actor=Actor(approver, "T-COUNTER-01"))
+    born = moved.effective_on - dt.timedelta(days=2)
+    birth = do_enter_change("birth", {
+        "household_no": head.household_id, "family_name": "試験", "given_name": "一郎", "family_name_kana": "シケン",
+        "given_name_kana": "イチロウ", "sex": 1, "domicile": "秋田県秋田市山王一丁目10番地", "domicile_head": "試験\u3000太郎1",
+    }, effective_on=born, notified_on=clock.today(), actor=Actor(clerk, "T-COUNTER-01"))
+    page = client_for(approver, terminal).get(f"/register/changes/{birth.pk}/").content.decode()
+    assert page.count('class="person-diff"') == 2
+    assert f"（{moved.effective_on.isoformat()}から・世帯の異動に伴う記載）" in page
+    assert "住所が変わっています（転居）" in page

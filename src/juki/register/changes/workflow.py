@@ -215,16 +215,32 @@ def _snapshot(before: ResidentRecord | None, nv_fields: dict[str, Any], my_numbe
     return changed
 
 
+class _Planned:
+    """A version planned earlier in the same change, read like a record for :func:`_snapshot`."""
+
+    def __init__(self, fields: dict[str, Any]):
+        self._fields = fields
+
+    def __getattr__(self, name: str) -> Any:
+        return self._fields.get(name)
+
+
 def _diff(plan: Plan, ctx: ChangeContext) -> list[dict[str, Any]]:
     out = []
+    planned: dict[str, dict[str, Any]] = {}
     for nv in plan.versions:
-        before = ctx.current(nv.person_id) if nv.person_id is not None else None
-        out.append({
-            "ref": nv.ref,
-            "person_id": nv.person_id,
-            "base_version": before.version if before is not None else None,
-            "changes": _snapshot(before, nv.fields, nv.my_number is not None),
-        })
+        if nv.ref in planned:  # a later version of the same person (join_versions): against the one before
+            before: Any = _Planned(planned[nv.ref])
+            base_version = None
+        else:
+            before = ctx.current(nv.person_id) if nv.person_id is not None else None
+            base_version = before.version if before is not None else None
+        entry = {"ref": nv.ref, "person_id": nv.person_id, "base_version": base_version,
+                 "changes": _snapshot(before, nv.fields, nv.my_number is not None and nv.ref not in planned)}
+        if nv.valid_from is not None:
+            entry["valid_from"] = nv.valid_from.isoformat()
+        out.append(entry)
+        planned[nv.ref] = nv.fields
     return out
 
 
@@ -420,17 +436,24 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
     households: dict[str, int] = {}
     refs: dict[str, int] = {}
     written: dict[int, dict[str, Any]] = {}  # person → the fields of the version just written (now current)
+    versions: dict[int, int] = {}  # person → the version number just written
+    # A person may get several versions in one change (join_versions: the household's later
+    # moves followed); only the last of them is current.
+    last = {nv.ref: i for i, nv in enumerate(plan.versions)}
     for nv in plan.versions:
         hh = nv.fields.get("household_id")
         if isinstance(hh, str) and hh not in households:
             (no,) = numbering.allocate(numbering.HOUSEHOLD)
             Household.objects.create(household_no=no, created_at=now, established_on=change.effective_on)
             households[hh] = no
-    for nv in plan.versions:
+    for i, nv in enumerate(plan.versions):
         fields = dict(nv.fields)
         if isinstance(fields.get("household_id"), str):
             fields["household_id"] = households[fields["household_id"]]
-        if nv.person_id is None:
+        if nv.ref in refs:
+            pid = refs[nv.ref]
+            version = versions[pid] + 1
+        elif nv.person_id is None:
             (pid,) = numbering.allocate(numbering.ADDRESSEE)
             Person.objects.create(addressee_no=pid, created_at=now)
             version = 1
@@ -444,12 +467,15 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
             fields["my_number_enc"], fields["my_number_index"] = seal(nv.my_number, pid)
         fields["name_kana_key"] = kana_search_key(fields.get("family_name_kana", "") + fields.get("given_name_kana", ""))
         fields["name_key"] = kanji_search_key(fields.get("family_name", "") + fields.get("given_name", ""))
+        current = last[nv.ref] == i
         _INSERT_RECORD.insert(ResidentRecord(
-            person_id=pid, version=version, is_current=True, valid_from=change.effective_on,
-            notified_on=change.notified_on, recorded_at=now, change_reason=handler.reason,
-            recorded_by=actor.staff_id, terminal_id=actor.terminal_id, **fields,
+            person_id=pid, version=version, is_current=current, superseded_at=None if current else now,
+            valid_from=nv.valid_from or change.effective_on, notified_on=change.notified_on, recorded_at=now,
+            change_reason=nv.reason or handler.reason, recorded_by=actor.staff_id, terminal_id=actor.terminal_id,
+            **fields,
         ))
         written[pid] = fields
+        versions[pid] = version
     outbox = []
     for ev in plan.events:
         pid = refs.get(ev.ref)

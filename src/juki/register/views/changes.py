@@ -90,6 +90,7 @@ def describe(change: Change) -> list[dict[str, Any]]:
     ids = [e.get("person_id") for e in change.after if e.get("person_id") is not None]
     current = {r.person_id: r for r in ResidentRecord.objects.filter(person_id__in=ids, is_current=True)}
     out = []
+    names: dict[str, str] = {}  # ref → name, for a later version of a person in the same change
     for entry in change.after:
         pid = entry.get("person_id")
         items = entry.get("changes", {})
@@ -109,12 +110,15 @@ def describe(change: Change) -> list[dict[str, Any]]:
         else:
             family = items.get("family_name", {}).get("after") or ""
             given = items.get("given_name", {}).get("after") or ""
-            name = f"{family}\u3000{given}".strip("\u3000")
+            name = f"{family}\u3000{given}".strip("\u3000") or names.get(entry.get("ref", ""), "")
+        names.setdefault(entry.get("ref", ""), name)
         out.append({
             "person_id": pid,
             "no": f"{pid:0{ADDRESSEE_NO_DIGITS}d}" if pid is not None else "（新規）",
             "name": name,
             "base_version": entry.get("base_version"),
+            # A later version written by the same change (the household's later move followed).
+            "valid_from": entry.get("valid_from"),
             "rows": rows,
         })
     return out

@@ -51,6 +51,7 @@ from ..base import (
     ChangeHandler,
     ChangeItems,
     EventDraft,
+    HouseholdStage,
     NewVersion,
     Plan,
     address_of,
@@ -60,8 +61,10 @@ from ..base import (
     current_residents,
     format_address,
     fuhyo_event,
+    household_stages,
     identity_event,
     intra_office_event,
+    join_versions,
     not_before_current,
     require_resident,
 )
@@ -219,7 +222,7 @@ class ExOfficioEntry(ChangeHandler):
 
         town_block = ctx.town_block(items.town_block)
         address = (town_block.pk, items.banchi, items.katagaki)
-        household, order = self._household(items, ctx, address)
+        household, order, stages = self._household(items, ctx, address)
 
         numbers = self._numbers(items, ctx, previous, plan)
         fields: dict[str, Any] = copy_fields(previous) if previous is not None else {}
@@ -259,11 +262,13 @@ class ExOfficioEntry(ChangeHandler):
         if previous is None:
             fields.update(my_number_enc=None, my_number_index="")
         ref = f"p:{previous.person_id}" if previous is not None else "new:1"
-        plan.versions.append(NewVersion(ref=ref, person_id=previous.person_id if previous is not None else None,
-                                        fields=fields, my_number=numbers["my_number"]))
+        fields = join_versions(plan, NewVersion(ref=ref, person_id=previous.person_id if previous is not None else None,
+                                                fields=fields, my_number=numbers["my_number"]), stages)
         self._duplicate_warning(items, plan, previous)
 
-        address_text = format_address(ctx.municipality(), town_block, items.banchi, items.katagaki)
+        if stages:
+            town_block = stages[-1].head.town_block  # the events describe the current record
+        address_text = format_address(ctx.municipality(), town_block, fields["banchi"], fields["katagaki"])
         plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address_text))
         plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address_text))
         if numbers["issued"]:
@@ -288,14 +293,15 @@ class ExOfficioEntry(ChangeHandler):
                                        "日本人住民には外国人住民の記載事項を入力できません。", field=given[0])
 
     @staticmethod
-    def _household(items: ExOfficioEntryItems, ctx: ChangeContext, address: tuple[int, str, str]) -> tuple[object, int]:
+    def _household(items: ExOfficioEntryItems, ctx: ChangeContext,
+                   address: tuple[int, str, str]) -> tuple[object, int, list[HouseholdStage] | None]:
         if items.household == "new":
             if items.join_household_no is not None:
                 raise ValidationFailed("EX_OFFICIO_ENTRY_JOIN_HOUSEHOLD_UNEXPECTED",
                                        "新たな世帯を作る場合は世帯番号を入力しません。", field="join_household_no")
             if items.relationship != Relationship.HOUSEHOLDER:
                 raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "新たな世帯の続柄は世帯主になります。", field="relationship")
-            return NEW_HOUSEHOLD, 1
+            return NEW_HOUSEHOLD, 1, None
         if items.join_household_no is None:
             raise ValidationFailed("EX_OFFICIO_ENTRY_JOIN_HOUSEHOLD_REQUIRED", "加入する世帯の世帯番号を入力してください。",
                                    field="join_household_no")
@@ -305,10 +311,12 @@ class ExOfficioEntry(ChangeHandler):
                                    field="join_household_no")
         if items.relationship == Relationship.HOUSEHOLDER:
             raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "加入する世帯には既に世帯主がいます。", field="relationship")
-        if any((m.town_block_id, m.banchi, m.katagaki) != address for m in members):
-            raise ValidationFailed("EX_OFFICIO_ENTRY_ADDRESS_MISMATCH", "加入する世帯の住所と入力した住所が一致しません。",
+        # The household's address on the effective date: the person lived there then (household_stages).
+        stages = household_stages(ctx, items.join_household_no, field="join_household_no")
+        if any((m.town_block_id, m.banchi, m.katagaki) != address for m in stages[0].members):
+            raise ValidationFailed("EX_OFFICIO_ENTRY_ADDRESS_MISMATCH", "加入する世帯の異動日の住所と入力した住所が一致しません。",
                                    field="town_block")
-        return items.join_household_no, max(m.listing_order for m in members) + 1
+        return items.join_household_no, max(m.listing_order for m in members) + 1, stages
 
     @staticmethod
     def _numbers(items: ExOfficioEntryItems, ctx: ChangeContext, previous: ResidentRecord | None,
@@ -748,13 +756,14 @@ class Restoration(ChangeHandler):
             ordered = sorted(restored, key=lambda p: (rels[p] != Relationship.HOUSEHOLDER, restored[p]["listing_order"]))
             for i, pid in enumerate(ordered, start=1):
                 restored[pid].update(household_id=NEW_HOUSEHOLD, relationship=rels[pid], listing_order=i)
+            stages = None
         else:
-            self._into_former_household(restored, rels, ctx)
+            stages = self._into_former_household(restored, rels, ctx)
 
         for rec in records:
-            fields = restored[rec.person_id]
             ref = f"p:{rec.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=rec.person_id, fields=fields))
+            fields = join_versions(plan, NewVersion(ref=ref, person_id=rec.person_id, fields=restored[rec.person_id]),
+                                   stages)
             address = _address_from(fields, ctx)
             plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
             plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address))
@@ -803,7 +812,9 @@ class Restoration(ChangeHandler):
 
     @staticmethod
     def _into_former_household(restored: dict[int, dict[str, Any]], rels: dict[int, Relationship],
-                               ctx: ChangeContext) -> None:
+                               ctx: ChangeContext) -> list[HouseholdStage] | None:
+        """Check the restored persons fit their former household; its stages (household_stages)
+        if it has members, the restored following its moves since the effective date."""
         households = {f["household_id"] for f in restored.values()}
         if len(households) != 1:
             raise ValidationFailed("RESTORATION_PERSONS_DIFFERENT_HOUSEHOLDS",
@@ -825,8 +836,10 @@ class Restoration(ChangeHandler):
             raise ValidationFailed("RESTORATION_HOUSEHOLDER_MISSING",
                                    "回復後の世帯に世帯主がいません。世帯主を併せて回復するか、続柄を指定してください。",
                                    field="relationships")
+        stages = None
         if members:
-            here = {(m.town_block_id, m.banchi, m.katagaki) for m in members}
+            stages = household_stages(ctx, household_no, field="household")
+            here = {(m.town_block_id, m.banchi, m.katagaki) for m in stages[0].members}
             if any((f["town_block_id"], f["banchi"], f["katagaki"]) not in here for f in restored.values()):
                 raise ValidationFailed(
                     "RESTORATION_ADDRESS_MISMATCH",
@@ -843,6 +856,7 @@ class Restoration(ChangeHandler):
             taken.add(order)
             next_order = max(next_order, order)
             restored[pid]["listing_order"] = order
+        return stages
 
 
 def _address_from(fields: dict[str, Any], ctx: ChangeContext) -> str:

@@ -36,9 +36,11 @@ from ...models import (
 )
 from ...rules import retention_until
 from ..base import (
+    ADDRESS_ITEMS,
     ChangeContext,
     ChangeHandler,
     ChangeItems,
+    HouseholdStage,
     NewVersion,
     Plan,
     birth_date_of,
@@ -46,6 +48,8 @@ from ..base import (
     check_one_householder,
     copy_fields,
     current_residents,
+    household_stages,
+    join_versions,
     not_before_current,
     require_resident,
 )
@@ -153,10 +157,10 @@ class Birth(ChangeHandler):
                 raise ValidationFailed("BIRTH_RELATIONSHIP_INVALID", "続柄を選択肢から選んでください。", field="relationship")
             if relationship == Relationship.HOUSEHOLDER:
                 raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "入る世帯には既に世帯主がいます。", field="relationship")
-            head = next((m for m in members if m.relationship == Relationship.HOUSEHOLDER), members[0])
-            block = head.town_block
-            address = dict(town_block_id=head.town_block_id, banchi=head.banchi, katagaki=head.katagaki,
-                           katagaki_kana=head.katagaki_kana, katagaki_hidden=head.katagaki_hidden)
+            # The household as it stood on the date of birth; its later moves follow (join_versions).
+            stages: list[HouseholdStage] | None = household_stages(ctx, items.household_no, field="household_no")
+            head = stages[0].head
+            address = {name: getattr(head, name) for name in ADDRESS_ITEMS}
             household: object = items.household_no
             order = max(m.listing_order for m in members) + 1
         else:
@@ -168,6 +172,7 @@ class Birth(ChangeHandler):
             if items.relationship not in (None, Relationship.HOUSEHOLDER):
                 raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "新しい世帯の唯一の世帯員は世帯主です。", field="relationship")
             relationship = Relationship.HOUSEHOLDER.value
+            stages = None
             block = ctx.town_block(items.town_block)
             address = dict(town_block_id=block.pk, banchi=items.banchi or "", katagaki=items.katagaki or "",
                            katagaki_kana=items.katagaki_kana or "", katagaki_hidden=bool(items.katagaki_hidden))
@@ -221,7 +226,9 @@ class Birth(ChangeHandler):
                 nationality=items.nationality, became_foreign_resident_on=born,
             )
         ref = "new:1"
-        plan.versions.append(NewVersion(ref=ref, person_id=None, fields=fields, my_number=number))
+        fields = join_versions(plan, NewVersion(ref=ref, person_id=None, fields=fields, my_number=number), stages)
+        if stages:
+            block = stages[-1].head.town_block  # the events describe the current record
         person_events(plan, ref=ref, old=None, fields=fields, reason=self.reason, ctx=ctx, town_block=block,
                       new_number=True)
         return plan

@@ -61,6 +61,7 @@ from ..base import (
     ChangeHandler,
     ChangeItems,
     EventDraft,
+    HouseholdStage,
     NewVersion,
     Plan,
     address_of,
@@ -70,8 +71,10 @@ from ..base import (
     current_residents,
     format_address,
     fuhyo_event,
+    household_stages,
     identity_event,
     intra_office_event,
+    join_versions,
     not_before_current,
     require_resident,
 )
@@ -193,6 +196,7 @@ class MoveWithin(ChangeHandler):
                                    field="join_household_no")
 
         new_rel: dict[int, tuple[object, str, int]] = {}  # person → (household, relationship, order)
+        stages: list[HouseholdStage] | None = None  # of a joined household (household_stages)
         if items.household == "same":
             if staying:
                 raise ValidationFailed(
@@ -232,8 +236,10 @@ class MoveWithin(ChangeHandler):
                 joined = ctx.household_members(items.join_household_no)
                 if not joined:
                     raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_UNKNOWN", "加入する世帯に住民がいません。", field="join_household_no")
-                if any((j.town_block_id, j.banchi, j.katagaki) != new_address for j in joined):
-                    raise ValidationFailed("MOVE_JOIN_ADDRESS_MISMATCH", "加入する世帯の住所と新住所が一致しません。", field="town_block")
+                stages = household_stages(ctx, items.join_household_no, field="join_household_no")
+                if any((j.town_block_id, j.banchi, j.katagaki) != new_address for j in stages[0].members):
+                    raise ValidationFailed("MOVE_JOIN_ADDRESS_MISMATCH", "加入する世帯の異動日の住所と新住所が一致しません。",
+                                           field="town_block")
                 if any(v == Relationship.HOUSEHOLDER for v in rels.values()):
                     raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "加入する世帯には既に世帯主がいます。", field="relationships")
                 target = items.join_household_no
@@ -256,11 +262,13 @@ class MoveWithin(ChangeHandler):
                 household_id=household, relationship=relationship, listing_order=order,
             )
             ref = f"p:{r.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
-            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address))
+            fields = join_versions(plan, NewVersion(ref=ref, person_id=r.person_id, fields=fields), stages)
+            now_address = (address if not stages else
+                           format_address(municipality, stages[-1].head.town_block, fields["banchi"], fields["katagaki"]))
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=now_address))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=now_address))
             if domicile_elsewhere(fields, municipality):
-                plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
+                plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, now_address))
         return plan
 
 
@@ -592,9 +600,8 @@ class _IncomingHandler(ChangeHandler):
         not_before_current(ctx, [p.existing for p in people if p.existing is not None])
 
         town_block = address_block(ctx, items.town_block)
-        placement, head_name = _place_incoming(items, ctx, people, town_block)
+        placement, head_name, stages = _place_incoming(items, ctx, people, town_block)
         pre_address, pre_householder = self.pre_move_in(items)
-        address = format_address(municipality, town_block, items.banchi, items.katagaki)
         pending_numbers = False
         for person in people:
             p = person.item
@@ -663,16 +670,19 @@ class _IncomingHandler(ChangeHandler):
                     pending_numbers = True
 
             ref = f"p:{existing.person_id}" if existing is not None else f"new:{person.index}"
-            plan.versions.append(NewVersion(ref=ref, person_id=existing.person_id if existing is not None else None,
-                                            fields=fields, my_number=clear_number))
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
-            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address))
+            fields = join_versions(plan, NewVersion(ref=ref, person_id=existing.person_id if existing is not None else None,
+                                                    fields=fields, my_number=clear_number), stages)
+            # The events describe the current record: after the joined household's later moves, if any.
+            now_block = stages[-1].head.town_block if stages else town_block
+            now_address = format_address(municipality, now_block, fields["banchi"], fields["katagaki"])
+            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=now_address))
+            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=now_address))
             if domicile_elsewhere(fields, municipality):
-                plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
+                plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, now_address))
             plan.events.extend(self.extra_events(ref, fields, items, ctx))
             if new_number:
                 plan.events.append(EventDraft(ref, outbound.delivery_info(
-                    fields, self.reason, ctx.effective_on, address=address, postcode=town_block.postcode,
+                    fields, self.reason, ctx.effective_on, address=now_address, postcode=now_block.postcode,
                     householder=head_name)))
         if pending_numbers:
             plan.warnings.append("住民票コード・個人番号が記載されていない者には、確定時に付番します（個人番号は送付先情報を通知します）。")
@@ -695,12 +705,14 @@ def _default_card_kind(category: ForeignResidentCategory | None) -> str:
     return ""
 
 
-def _place_incoming(items: _IncomingItems, ctx: ChangeContext, people: list[_Incoming],
-                    town_block: TownBlock) -> tuple[dict[int, tuple[object, int]], str]:
-    """Household, listing order and householder's name for each incoming person.
+def _place_incoming(items: _IncomingItems, ctx: ChangeContext, people: list[_Incoming], town_block: TownBlock,
+                    ) -> tuple[dict[int, tuple[object, int]], str, list[HouseholdStage] | None]:
+    """Household, listing order and householder's name for each incoming person, and the stages
+    of a joined household (:func:`household_stages`).
 
-    A new household has exactly one 世帯主; persons joining a household at the same address
-    take relationships to its 世帯主 and follow its members in listing order.
+    A new household has exactly one 世帯主; persons joining a household at its address on the
+    effective date take relationships to its 世帯主, follow its members in listing order and
+    its later moves.
     """
     rels = {p.index: p.item.relationship for p in people}
     if items.household == "new":
@@ -711,20 +723,22 @@ def _place_incoming(items: _IncomingItems, ctx: ChangeContext, people: list[_Inc
         ordered = sorted(people, key=lambda p: (p.item.relationship != Relationship.HOUSEHOLDER, p.index))
         head = next(p.item for p in people if p.item.relationship == Relationship.HOUSEHOLDER)
         head_name = f"{head.family_name}\u3000{head.given_name}" if head.given_name else head.family_name
-        return {p.index: ("new:household", n) for n, p in enumerate(ordered, start=1)}, head_name
+        return {p.index: ("new:household", n) for n, p in enumerate(ordered, start=1)}, head_name, None
     if items.join_household_no is None:
         raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_REQUIRED", "加入する世帯の世帯番号を入力してください。", field="join_household_no")
     joined = ctx.household_members(items.join_household_no)
     if not joined:
         raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_UNKNOWN", "加入する世帯に住民がいません。", field="join_household_no")
     new_address = (town_block.pk, items.banchi, items.katagaki)
-    if any((j.town_block_id, j.banchi, j.katagaki) != new_address for j in joined):
-        raise ValidationFailed("MOVE_JOIN_ADDRESS_MISMATCH", "加入する世帯の住所と転入先の住所が一致しません。", field="town_block")
+    stages = household_stages(ctx, items.join_household_no, field="join_household_no")
+    if any((j.town_block_id, j.banchi, j.katagaki) != new_address for j in stages[0].members):
+        raise ValidationFailed("MOVE_JOIN_ADDRESS_MISMATCH", "加入する世帯の異動日の住所と転入先の住所が一致しません。",
+                               field="town_block")
     if any(r == Relationship.HOUSEHOLDER for r in rels.values()):
         raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "加入する世帯には既に世帯主がいます。", field="persons")
     base = max(j.listing_order for j in joined)
     return ({p.index: (items.join_household_no, base + n) for n, p in enumerate(people, start=1)},
-            householder_name(joined))
+            householder_name(joined), stages)
 
 
 @register

@@ -37,6 +37,7 @@ from ..models.change import Change, ChangeState, OutboxEvent
 from ..my_numbers import seal
 from ..names import kana_search_key, kanji_search_key
 from .base import ChangeContext, ChangeHandler, ChangeItems, Plan
+from .item_types import path_label
 from .registry import handler_for
 
 T = TypeVar("T")
@@ -105,7 +106,12 @@ def _audited_refusal(actor: Actor, function: Function, action: str, detail: dict
 # --- items -------------------------------------------------------------------------------
 
 def parse_items(handler: ChangeHandler, raw: dict[str, Any]) -> ChangeItems:
-    """Validate the raw items against the kind's schema; the first fault names its field."""
+    """Validate the raw items against the kind's schema; the first fault names its field.
+
+    The message names the item as clerks know it (「2人目の生年: 数字で入力してください。」,
+    :func:`.item_types.path_label`); ``field`` keeps the item path (``persons.1.birth_year``)
+    for forms and API clients. A rule's own error keeps its code (e.g. ``TEXT_CHARACTER_NOT_ALLOWED``).
+    """
     try:
         return handler.items.model_validate(raw)
     except ValidationError as exc:
@@ -115,8 +121,12 @@ def parse_items(handler: ChangeHandler, raw: dict[str, Any]) -> ChangeItems:
         msg = _PYDANTIC_MESSAGES.get(err["type"])
         if msg is None:
             ctx_error = err.get("ctx", {}).get("error")
-            msg = ctx_error.message if isinstance(ctx_error, JukiError | IdentifierError) else "入力内容が正しくありません。"
-        raise ValidationFailed(code, f"{loc}: {msg}", field=loc) from None
+            if isinstance(ctx_error, JukiError | IdentifierError):
+                msg, code = ctx_error.message, ctx_error.code
+            else:
+                msg = "入力内容が正しくありません。"
+        label = path_label(tuple(err["loc"]), handler.items)
+        raise ValidationFailed(code, f"{label}: {msg}", field=loc) from None
 
 
 def _seal_payload(data: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import jaconv
 from pydantic import Field
 
 from juki.core.errors import ValidationFailed
@@ -73,6 +72,7 @@ from ..base import (
     not_before_current,
     require_resident,
 )
+from ..item_types import Kana
 from ..registry import register
 
 RELATIONSHIP_CODES = {r.value for r in Relationship}
@@ -171,11 +171,6 @@ def _identifier(module: Any, raw: str, field: str) -> str:
         raise ValidationFailed(exc.code, exc.message, field=field) from None
 
 
-def _kana(text: str) -> str:
-    """Kana items are kept in full-width katakana, whatever the clerk typed."""
-    return jaconv.hira2kata(jaconv.h2z(text, kana=True, ascii=False, digit=False))
-
-
 # --- 転居 ------------------------------------------------------------------------------------
 
 class MoveWithinItems(ChangeItems):
@@ -185,7 +180,7 @@ class MoveWithinItems(ChangeItems):
     town_block: str = Field(min_length=1, description="新住所の町丁字コード")
     banchi: str = Field(default="", max_length=100, description="番地")
     katagaki: str = Field(default="", max_length=200, description="方書")
-    katagaki_kana: str = Field(default="", max_length=300, description="方書カナ")
+    katagaki_kana: Kana = Field(default="", max_length=300, description="方書カナ")
     katagaki_hidden: bool = Field(default=False, description="方書非表示")
     household: Literal["same", "new", "join"] = Field(
         default="same", description="same: 世帯全員で転居 / new: 新たな世帯を作る / join: 転居先の既存世帯に入る"
@@ -288,7 +283,7 @@ class MoveWithin(ChangeHandler):
             household, relationship, order = new_rel[r.person_id]
             fields.update(
                 town_block_id=town_block.pk, banchi=items.banchi, katagaki=items.katagaki,
-                katagaki_kana=_kana(items.katagaki_kana), katagaki_hidden=items.katagaki_hidden,
+                katagaki_kana=items.katagaki_kana, katagaki_hidden=items.katagaki_hidden,
                 previous_address=address_of(r, ctx),
                 previous_householder=householder_name(members),
                 address_established_on=ctx.effective_on, address_established_notified_on=ctx.notified_on,
@@ -326,10 +321,10 @@ class _PersonCore(ChangeItems):
 
     family_name: str = Field(min_length=1, max_length=100, description="氏（外国人住民は氏名）")
     given_name: str = Field(default="", max_length=100, description="名")
-    family_name_kana: str = Field(min_length=1, max_length=100, description="氏カナ")
-    given_name_kana: str = Field(default="", max_length=100, description="名カナ")
-    family_name_furigana: str = Field(default="", max_length=100, description="氏の振り仮名")
-    given_name_furigana: str = Field(default="", max_length=100, description="名の振り仮名")
+    family_name_kana: Kana = Field(min_length=1, max_length=100, description="氏カナ")
+    given_name_kana: Kana = Field(default="", max_length=100, description="名カナ")
+    family_name_furigana: Kana = Field(default="", max_length=100, description="氏の振り仮名")
+    given_name_furigana: Kana = Field(default="", max_length=100, description="名の振り仮名")
     birth_year: int | None = Field(default=None, ge=1850, le=2200, description="生年（不詳は空欄）")
     birth_month: int | None = Field(default=None, ge=1, le=12, description="生月（不詳は空欄）")
     birth_day: int | None = Field(default=None, ge=1, le=31, description="生日（不詳は空欄）")
@@ -350,7 +345,7 @@ class _ForeignItems(ChangeItems):
 
     alphabet_name: str = Field(default="", max_length=200, description="アルファベット氏名")
     concurrent_name: str = Field(default="", max_length=100, description="併記名")
-    concurrent_name_kana: str = Field(default="", max_length=200, description="併記名カナ")
+    concurrent_name_kana: Kana = Field(default="", max_length=200, description="併記名カナ")
     foreign_category: ForeignResidentCategory | None = Field(default=None, description="法30条の45規定区分")
     nationality_code: str = Field(default="", max_length=3, description="国籍コード（ISO 3166-1 alpha-2）")
     nationality: str = Field(default="", max_length=50, description="国籍・地域")
@@ -378,10 +373,10 @@ class MoveInPerson(AbroadPerson):
     furigana_certification: FuriganaCertification = Field(
         default=FuriganaCertification.NONE, description="氏名の振り仮名公証区分（転出証明書）")
     former_surname: str = Field(default="", max_length=100, description="旧氏")
-    former_surname_kana: str = Field(default="", max_length=100, description="旧氏カナ")
+    former_surname_kana: Kana = Field(default="", max_length=100, description="旧氏カナ")
     former_surname_romaji: str = Field(default="", max_length=100, description="旧氏ローマ字")
     alias_name: str = Field(default="", max_length=100, description="通称（外国人住民）")
-    alias_name_kana: str = Field(default="", max_length=200, description="通称カナ")
+    alias_name_kana: Kana = Field(default="", max_length=200, description="通称カナ")
     became_foreign_resident_on: dt.date | None = Field(default=None, description="外国人住民となった日（転出証明書）")
 
 
@@ -395,7 +390,7 @@ class _IncomingItems(ChangeItems):
     town_block: str = Field(min_length=1, description="住所の町丁字コード")
     banchi: str = Field(default="", max_length=100, description="番地")
     katagaki: str = Field(default="", max_length=200, description="方書")
-    katagaki_kana: str = Field(default="", max_length=300, description="方書カナ")
+    katagaki_kana: Kana = Field(default="", max_length=300, description="方書カナ")
     katagaki_hidden: bool = Field(default=False, description="方書非表示")
     household: Literal["new", "join"] = Field(default="new", description="new: 新たな世帯を作る / join: 既存の世帯に入る")
     join_household_no: int | None = Field(default=None, description="加入する世帯の世帯番号（join の場合）")
@@ -642,14 +637,14 @@ class _IncomingHandler(ChangeHandler):
             fields.update(
                 resident_kind=person.kind.value, status=RecordStatus.RESIDENT.value,
                 family_name=p.family_name, given_name=p.given_name,
-                family_name_kana=_kana(p.family_name_kana), given_name_kana=_kana(p.given_name_kana),
+                family_name_kana=p.family_name_kana, given_name_kana=p.given_name_kana,
                 family_name_furigana=p.family_name_furigana, given_name_furigana=p.given_name_furigana,
                 furigana_certification=_furigana_certification(p),
                 birth_year=person.birth[0], birth_month=person.birth[1], birth_day=person.birth[2],
                 birth_date_precision=person.birth[3].value, birth_date_note=p.birth_date_note,
                 sex=int(p.sex),
                 town_block_id=town_block.pk, banchi=items.banchi, katagaki=items.katagaki,
-                katagaki_kana=_kana(items.katagaki_kana), katagaki_hidden=items.katagaki_hidden,
+                katagaki_kana=items.katagaki_kana, katagaki_hidden=items.katagaki_hidden,
                 household_id=household, relationship=p.relationship.value, listing_order=order,
                 resident_code=person.resident_code,
                 became_resident_on=ctx.effective_on, became_resident_reason=self.reason.value,
@@ -664,7 +659,7 @@ class _IncomingHandler(ChangeHandler):
                     fields[name] = getattr(p, name)
             for name in ("former_surname_kana", "alias_name_kana", "concurrent_name_kana"):
                 if hasattr(p, name):
-                    fields[name] = _kana(getattr(p, name))
+                    fields[name] = getattr(p, name)
             if person.kind == ResidentKind.FOREIGN:
                 fields.update(
                     foreign_category=_value(p.foreign_category),  # type: ignore[attr-defined]

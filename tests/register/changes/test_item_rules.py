@@ -295,3 +295,23 @@ def test_a_move_in_refuses_the_all_zero_my_number(city, clerk):
     000000000000 has a right check digit but is never issued."""
     with refused("MYNUMBER_NOT_ISSUED", field="persons.0.my_number"):
         enter(clerk, "move_in", move_in_items(city, [_move_in_person(my_number="000000000000")]))
+
+
+@pytest.mark.django_db
+def test_a_refusal_from_a_kinds_own_rule_names_the_person_too(city, clerk):
+    persons = [_move_in_person(), incoming(2, birth_month=2, birth_day=30, relationship="wife", sex=2)]
+    with pytest.raises(JukiError) as exc:
+        enter(clerk, "move_in", move_in_items(city, persons))
+    assert exc.value.code == "CHANGE_IMPOSSIBLE_DATE" and exc.value.field == "persons.1.birth_day"
+    assert exc.value.message.startswith("2人目: 生年月日") and "persons." not in exc.value.message
+
+
+@pytest.mark.django_db
+def test_the_entry_form_shows_kana_refusals_with_the_item_label(as_staff, clerk, city):
+    from tests.register.ui.test_change_entry_forms import MOVE_IN, move_in_post
+
+    response = as_staff(clerk).post(MOVE_IN, move_in_post(city, family_name_kana="山田"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f"1人目の氏カナ: {KANA_MESSAGE}" in page and "persons.0.family_name_kana:" not in page
+    assert not Change.objects.exists()

@@ -72,7 +72,7 @@ from ..base import (
     not_before_current,
     require_resident,
 )
-from ..item_types import Kana
+from ..item_types import Kana, path_label
 from ..registry import register
 
 RELATIONSHIP_CODES = {r.value for r in Relationship}
@@ -305,10 +305,10 @@ def parse_relationships(raw: dict[str, str], field: str = "relationships") -> di
         try:
             pid = int(key)
         except ValueError:
-            raise ValidationFailed("CHANGE_ITEM_INVALID", f"{field}: 宛名番号「{key}」は数字ではありません。",
+            raise ValidationFailed("CHANGE_ITEM_INVALID", f"{path_label(field)}: 宛名番号「{key}」は数字ではありません。",
                                    field=field) from None
         if value not in RELATIONSHIP_CODES:
-            raise ValidationFailed("HOUSEHOLD_RELATIONSHIP_UNKNOWN", f"{field}: 続柄「{value}」は続柄コードにありません。",
+            raise ValidationFailed("HOUSEHOLD_RELATIONSHIP_UNKNOWN", f"{path_label(field)}: 続柄「{value}」は続柄コードにありません。",
                                    field=f"{field}.{key}")
         out[pid] = value
     return out
@@ -438,7 +438,7 @@ def _birth(p: _PersonCore, path: str) -> tuple[int | None, int | None, int | Non
         try:
             dt.date(y, m, d)
         except ValueError:
-            raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path}: 生年月日 {y}-{m}-{d} は存在しない日付です。",
+            raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path_label(path)}: 生年月日 {y}-{m}-{d} は存在しない日付です。",
                                    field=f"{path}.birth_day") from None
         return y, m, d, DatePrecision.FULL
     if y is not None and m is not None and d is None:
@@ -447,7 +447,7 @@ def _birth(p: _PersonCore, path: str) -> tuple[int | None, int | None, int | Non
         return y, None, None, DatePrecision.YEAR
     if y is None and m is None and d is None:
         return None, None, None, DatePrecision.UNKNOWN
-    raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path}: 生年月日の不詳の形が正しくありません（年・月・日の順に省略します）。",
+    raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path_label(path)}: 生年月日の不詳の形が正しくありません（年・月・日の順に省略します）。",
                            field=f"{path}.birth_year")
 
 
@@ -463,11 +463,11 @@ def _check_resident_kind(p: _PersonCore, kind: ResidentKind, path: str, ctx: Cha
         for name in _FOREIGN_ONLY:
             if getattr(p, name, None) not in (None, ""):
                 raise ValidationFailed("MOVE_IN_FOREIGN_ITEM_FOR_JAPANESE",
-                                       f"{path}: 日本人住民には外国人住民の事項を入力できません。", field=f"{path}.{name}")
+                                       f"{path_label(path)}: 日本人住民には外国人住民の事項を入力できません。", field=f"{path}.{name}")
         return
     for name in ("domicile", "domicile_head"):
         if getattr(p, name, ""):
-            raise ValidationFailed("MOVE_IN_DOMICILE_FOR_FOREIGN", f"{path}: 外国人住民には本籍・筆頭者を入力できません。",
+            raise ValidationFailed("MOVE_IN_DOMICILE_FOR_FOREIGN", f"{path_label(path)}: 外国人住民には本籍・筆頭者を入力できません。",
                                    field=f"{path}.{name}")
     check_foreign_items(p, path, ctx.effective_on)
 
@@ -482,7 +482,7 @@ def check_foreign_items(p: Any, path: str, effective_on: dt.date) -> None:
     - 経過滞在者 (出生・国籍喪失): none of these.
     """
     def refuse(code: str, message: str, name: str) -> None:
-        raise ValidationFailed(code, f"{path}: {message}", field=f"{path}.{name}")
+        raise ValidationFailed(code, f"{path_label(path)}: {message}", field=f"{path}.{name}")
 
     category = p.foreign_category
     if category is None:
@@ -550,7 +550,7 @@ def _existing_record(ctx: ChangeContext, person: _Incoming, path: str) -> Reside
             if found.status == RecordStatus.RESIDENT:
                 raise ValidationFailed(
                     "TRANSFER_ALREADY_RESIDENT",
-                    f"{path}: 住民票コードが同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
+                    f"{path_label(path)}: 住民票コードが同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
                     field=f"{path}.resident_code",
                 )
     if person.my_number:
@@ -561,13 +561,13 @@ def _existing_record(ctx: ChangeContext, person: _Incoming, path: str) -> Reside
             if rec.status == RecordStatus.RESIDENT:
                 raise ValidationFailed(
                     "TRANSFER_ALREADY_RESIDENT",
-                    f"{path}: 個人番号が同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
+                    f"{path_label(path)}: 個人番号が同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
                     field=f"{path}.my_number",
                 )
             if found is None or found.person_id != pid:
                 raise ValidationFailed(
                     "MOVE_IN_MY_NUMBER_MISMATCH",
-                    f"{path}: 個人番号が別の者の除票（宛名番号 {pid}）に記録されています。住民票コードと個人番号を確認してください。",
+                    f"{path_label(path)}: 個人番号が別の者の除票（宛名番号 {pid}）に記録されています。住民票コードと個人番号を確認してください。",
                     field=f"{path}.my_number",
                 )
     return found
@@ -672,10 +672,10 @@ class _IncomingHandler(ChangeHandler):
                 since = getattr(p, "became_foreign_resident_on", None)
                 if since is None:
                     raise ValidationFailed("MOVE_IN_FOREIGN_SINCE_REQUIRED",
-                                           f"persons.{person.index}: 外国人住民となった日（転出証明書）を入力してください。",
+                                           f"{path_label(f'persons.{person.index}')}: 外国人住民となった日（転出証明書）を入力してください。",
                                            field=f"persons.{person.index}.became_foreign_resident_on")
                 if since > ctx.effective_on:
-                    raise ValidationFailed("CHANGE_DATE_ORDER", f"persons.{person.index}: 外国人住民となった日が転入日より後です。",
+                    raise ValidationFailed("CHANGE_DATE_ORDER", f"{path_label(f'persons.{person.index}')}: 外国人住民となった日が転入日より後です。",
                                            field=f"persons.{person.index}.became_foreign_resident_on")
 
             # Numbers: carried over, kept from the person's earlier record, or issued at confirmation.

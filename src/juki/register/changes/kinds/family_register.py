@@ -101,7 +101,6 @@ class BirthItems(ChangeItems):
     nationality: str = Field(default="", max_length=50, description="国籍・地域（外国人住民）")
     alphabet_name: str = Field(default="", max_length=200, description="アルファベット氏名（外国人住民）")
 
-
     @field_validator("nationality_code")
     @classmethod
     def check_nationality_code(cls, v: str) -> str:
@@ -358,7 +357,6 @@ class NameChangeItems(ChangeItems):
     domicile_head: str | None = Field(default=None, min_length=1, max_length=100, description="新しい筆頭者")
 
 
-
 @register
 class NameChange(ChangeHandler):
     """氏名の変更: 婚姻・離婚・養子縁組・離縁・氏又は名の変更等の戸籍届に基づき職権で記載の修正
@@ -498,7 +496,6 @@ class FormerSurnameEntryItems(ChangeItems):
         default="uncertified", description="旧氏の振り仮名公証区分"
     )
 
-
     @field_validator("former_surname_romaji")
     @classmethod
     def check_romaji(cls, v: str) -> str:
@@ -610,7 +607,6 @@ class FuriganaItems(ChangeItems):
     certification: Literal["uncertified", "certified"] = Field(
         description="振り仮名公証区分（certified: 戸籍に記載された振り仮名）"
     )
-
 
 
 @register

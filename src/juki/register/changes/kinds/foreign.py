@@ -159,7 +159,6 @@ class AliasEntryItems(ChangeItems):
     alias_name_kana: Kana = Field(min_length=1, max_length=200, description="通称カナ")
 
 
-
 @register
 class AliasEntry(ChangeHandler):
     """通称の記載: on the foreign resident's application, an alias needed to prove their

@@ -44,6 +44,8 @@ from pydantic.fields import FieldInfo
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 
+from .changes.item_types import COMMON_LABELS as _COMMON_LABELS
+from .changes.item_types import path_label
 from .models import ResidentRecord, Sex, TownBlock
 from .wareki import parse_date
 
@@ -131,14 +133,9 @@ TEXT, INT, BOOL, DATE, CHOICE, LIST, MAPPING, FIELDSET, FIELDSET_LIST, JSON = (
     "text", "int", "bool", "date", "choice", "list", "mapping", "fieldset", "fieldset_list", "json",
 )
 
-#: Japanese labels for item names whose description is missing or is a list of choices.
-COMMON_LABELS = {
-    "persons": "対象者（宛名番号）",
-    "person": "対象者（宛名番号）",
-    "household": "世帯の扱い",
-    "relationships": "続柄（宛名番号ごと）",
-    "town_block": "町丁字",
-}
+#: Japanese labels for item names whose description is missing or is a list of choices
+#: (shared with the refusals, :func:`juki.register.changes.item_types.path_label`).
+COMMON_LABELS = _COMMON_LABELS
 
 _CHOICE_DESCRIPTION = re.compile(r"(?:^|/)\s*([\w-]+)\s*[:：]\s*([^/]+)")
 _LIST_SPLIT = re.compile(r"[,、，\s]+")
@@ -495,7 +492,7 @@ class ChangeEntryForm(forms.Form):
             try:
                 return json.loads(text)
             except json.JSONDecodeError:
-                raise ValidationFailed("CHANGE_ITEM_INVALID", f"{spec.name}: JSONの形式が正しくありません。",
+                raise ValidationFailed("CHANGE_ITEM_INVALID", f"{path_label(spec.name, self.handler.items)}: JSONの形式が正しくありません。",
                                        field=spec.name) from None
         return text
 
@@ -549,7 +546,7 @@ def _parse_mapping(spec: ItemSpec, text: str) -> dict[str, Any]:
             continue
         parts = _LINE_SPLIT.split(line, maxsplit=1)
         if len(parts) != 2 or not parts[0].strip():
-            raise ValidationFailed("CHANGE_ITEM_INVALID", f"{spec.name}: 「宛名番号:値」の形で入力してください（{line}）。",
+            raise ValidationFailed("CHANGE_ITEM_INVALID", f"{spec.label}: 「宛名番号:値」の形で入力してください（{line}）。",
                                    field=spec.name)
         key, value = parts[0].strip(), parts[1].strip()
         value = by_label.get(value, value)

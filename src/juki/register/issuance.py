@@ -78,6 +78,8 @@ class LocalNumberSource:
             mac = hmac.new(secret, f"{code}:{counter}".encode(), hashlib.sha256).digest()
             body = f"{int.from_bytes(mac, 'big') % 10**11:011d}"
             number = body + my_number.check_digit(body)
+            if not my_number.is_valid(number):  # never issued (my_number.NEVER_ISSUED)
+                continue
             if _claim(IssuedNumber.Kind.MY_NUMBER, number):
                 return number
         raise RuntimeError("no unused My Number after 1000 conversions")  # pragma: no cover

@@ -104,10 +104,19 @@ def refused(code: str, *, field: str | None = None) -> Iterator[None]:
     assert refusals.order_by("-id").first().detail["code"] == code
 
 
+#: Kana items are katakana only (no digits): the n-th person's name is told apart by a kana suffix.
+_KANA_DIGITS = "ゼロ イチ ニ サン ヨン ゴ ロク ナナ ハチ キュウ".split()
+
+
+def kana_number(n: int) -> str:
+    return "".join(_KANA_DIGITS[int(d)] for d in str(n))
+
+
 def incoming(n: int = 1, **overrides: Any) -> dict[str, Any]:
     """One person on a 転出証明書 (a Japanese resident, the householder unless overridden)."""
     person: dict[str, Any] = dict(
-        family_name="転入", given_name=f"太郎{n}", family_name_kana="テンニュウ", given_name_kana=f"タロウ{n}",
+        family_name="転入", given_name=f"太郎{n}", family_name_kana="テンニュウ",
+        given_name_kana=f"タロウ{kana_number(n)}",
         birth_year=1985, birth_month=6, birth_day=n, sex=1, relationship="householder",
         resident_code=a_code(7000 + n), my_number=a_number(7000 + n),
         domicile=OTHER_DOMICILE, domicile_head="転入\u3000一郎",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db.models import Q, Subquery
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from juki.core.compiled import CompiledQuery
 from juki.core.errors import ValidationFailed
@@ -30,6 +30,7 @@ from ..models import (
     ResidentRecord,
     TownBlock,
 )
+from .item_types import plain_text_tree
 
 #: 住基法22条〜24条: notifications of move-in, move within and move-out are due within 14 days.
 NOTIFICATION_DAYS = 14
@@ -43,9 +44,16 @@ VERSION_META_FIELDS = frozenset({
 
 
 class ChangeItems(BaseModel):
-    """Base of every kind's items: unknown items are refused, text is stripped."""
+    """Base of every kind's items: unknown items are refused, text is stripped, and no text
+    item holds a control character or an unassigned code point (:func:`.item_types.plain_text`:
+    PostgreSQL refuses NUL in jsonb and text, and no register item is written with one)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_text(cls, value: Any) -> Any:
+        return plain_text_tree(value)
 
 
 @dataclass

@@ -40,6 +40,7 @@ from ..models.person import ADDRESSEE_NO_DIGITS
 from ..my_numbers import seal
 from ..names import kana_search_key, kanji_search_key
 from .base import ChangeContext, ChangeHandler, ChangeItems, Plan
+from .item_types import path_label
 from .registry import handler_for
 
 T = TypeVar("T")
@@ -123,7 +124,12 @@ def parse_items(handler: ChangeHandler, raw: dict[str, Any]) -> ChangeItems:
     """Validate the raw items against the kind's schema; the first fault names its field.
 
     Every integer must also fit the 64-bit columns it will be compared with or stored in (a
-    number no record can carry is a typing error, not a query for the database)."""
+    number no record can carry is a typing error, not a query for the database).
+
+    The message names the item as clerks know it (「2人目の生年: 数字で入力してください。」,
+    :func:`.item_types.path_label`); ``field`` keeps the item path (``persons.1.birth_year``)
+    for forms and API clients. A rule's own error keeps its code (e.g. ``TEXT_CHARACTER_NOT_ALLOWED``).
+    """
     try:
         parsed = handler.items.model_validate(raw)
     except ValidationError as exc:
@@ -133,11 +139,15 @@ def parse_items(handler: ChangeHandler, raw: dict[str, Any]) -> ChangeItems:
         msg = _PYDANTIC_MESSAGES.get(err["type"])
         if msg is None:
             ctx_error = err.get("ctx", {}).get("error")
-            msg = ctx_error.message if isinstance(ctx_error, JukiError | IdentifierError) else "入力内容が正しくありません。"
-        raise ValidationFailed(code, f"{loc}: {msg}", field=loc) from None
+            if isinstance(ctx_error, JukiError | IdentifierError):
+                msg, code = ctx_error.message, ctx_error.code
+            else:
+                msg = "入力内容が正しくありません。"
+        label = path_label(tuple(err["loc"]), handler.items)
+        raise ValidationFailed(code, f"{label}: {msg}", field=loc) from None
     beyond = _integer_beyond_range(parsed.model_dump())
     if beyond:
-        raise ValidationFailed("CHANGE_ITEM_INVALID", f"{beyond}: 数値が範囲外です（{INT64_MIN}〜{INT64_MAX}）。",
+        raise ValidationFailed("CHANGE_ITEM_INVALID", f"{path_label(beyond, handler.items)}: 数値が範囲外です（{INT64_MIN}〜{INT64_MAX}）。",
                                field=beyond)
     return parsed
 

@@ -65,6 +65,8 @@ class UniqueDigits:
     def next(self) -> str:
         value = (self.multiplier * (self.start + self.n)) % self.modulus
         self.n += 1
+        if value == 0:  # all zeros is never issued (juki.identifiers.my_number.NEVER_ISSUED)
+            return self.next()
         first = f"{value:0{self.digits}d}"
         return first + self.check_digit(first)
 

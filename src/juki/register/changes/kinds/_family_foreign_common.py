@@ -3,7 +3,7 @@
 Used by :mod:`.family_register`, :mod:`.foreign` and :mod:`.numbers`; plain functions, no
 writes. It holds:
 
-- item validators (katakana, romaji, residence-card and nationality codes) that refuse with a
+- item validators (romaji, residence-card and nationality codes) that refuse with a
   Japanese message naming the rule;
 - the resident-kind guards (日本人住民のみ・外国人住民のみ);
 - :func:`person_events`, which turns one changed person into the outbox events of the plan:
@@ -37,6 +37,7 @@ from ..base import (
     intra_office_event,
     require_resident,
 )
+from ..item_types import ItemInvalid
 
 #: Identity items held by the community server (本人確認情報, 住基法30条の6; akita digest §3.7):
 #: 住民票コード, 氏名 (for foreign residents with 通称), 振り仮名, 生年月日, 性別, 住所, 旧氏 and
@@ -62,31 +63,11 @@ _HIDDEN = frozenset({"my_number_enc", "my_number_index", "name_kana_key", "name_
 NUMBERS_AT_CONFIRMATION = "住民票コード・個人番号は確定時に払い出されます（入力時には払い出しません）。"
 
 
-class ItemInvalid(ValidationFailed, ValueError):
-    """An item fails its format rule. A ValueError so pydantic reports it against the field;
-    :func:`juki.register.changes.workflow.parse_items` keeps the Japanese message."""
-
-    def __init__(self, message: str):
-        super().__init__(code="CHANGE_ITEM_INVALID", message=message)
-
-
 # --- item formats ---------------------------------------------------------------------------
 
-_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc\u30fb\u3000]*")
 _ROMAJI = re.compile(r"[A-Z][A-Z '\-]*")
 _CARD_NO = re.compile(r"[A-Z]{2}[0-9]{8}[A-Z]{2}")
 _NATIONALITY_CODE = re.compile(r"[A-Z]{2,3}")
-
-
-def katakana(value: str | None, label: str) -> str | None:
-    """Kana items (カナ・振り仮名) are full-width katakana; hiragana and half-width input is
-    converted first, so 「やまだ」 and 「ﾔﾏﾀﾞ」 both become 「ヤマダ」."""
-    if value is None:
-        return None
-    converted = jaconv.hira2kata(jaconv.h2z(value, kana=True, ascii=False, digit=False)).replace(" ", "\u3000")
-    if not _KATAKANA.fullmatch(converted):
-        raise ItemInvalid(f"{label}は片仮名で入力してください。")
-    return converted
 
 
 def romaji(value: str | None, label: str) -> str | None:

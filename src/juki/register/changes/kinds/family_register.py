@@ -53,10 +53,10 @@ from ..base import (
     not_before_current,
     require_resident,
 )
+from ..item_types import Kana
 from ..registry import register
 from ._family_foreign_common import (
     append_version,
-    katakana,
     nationality_code,
     numbers_now,
     one_person,
@@ -89,26 +89,21 @@ class BirthItems(ChangeItems):
     town_block: str | None = Field(default=None, description="住所の町丁字コード（new の場合）")
     banchi: str | None = Field(default=None, max_length=100, description="番地（new の場合）")
     katagaki: str | None = Field(default=None, max_length=200, description="方書（new の場合）")
-    katagaki_kana: str | None = Field(default=None, max_length=300, description="方書カナ（new の場合）")
+    katagaki_kana: Kana | None = Field(default=None, max_length=300, description="方書カナ（new の場合）")
     katagaki_hidden: bool | None = Field(default=None, description="方書非表示（new の場合）")
     resident_kind: Literal["japanese", "foreign"] = Field(default="japanese", description="日本人住民 / 外国人住民")
     family_name: str = Field(min_length=1, max_length=100, description="氏")
     given_name: str = Field(default="", max_length=100, description="名（名未定の場合は空欄）")
-    family_name_kana: str = Field(min_length=1, max_length=100, description="氏カナ")
-    given_name_kana: str = Field(default="", max_length=100, description="名カナ")
-    family_name_furigana: str = Field(default="", max_length=100, description="氏の振り仮名")
-    given_name_furigana: str = Field(default="", max_length=100, description="名の振り仮名")
+    family_name_kana: Kana = Field(min_length=1, max_length=100, description="氏カナ")
+    given_name_kana: Kana = Field(default="", max_length=100, description="名カナ")
+    family_name_furigana: Kana = Field(default="", max_length=100, description="氏の振り仮名")
+    given_name_furigana: Kana = Field(default="", max_length=100, description="名の振り仮名")
     sex: Literal[1, 2] = Field(description="性別（1: 男, 2: 女）")
     domicile: str = Field(default="", max_length=200, description="本籍（日本人住民）")
     domicile_head: str = Field(default="", max_length=100, description="筆頭者（日本人住民）")
     nationality_code: str = Field(default="", max_length=3, description="国籍コード（外国人住民）")
     nationality: str = Field(default="", max_length=50, description="国籍・地域（外国人住民）")
     alphabet_name: str = Field(default="", max_length=200, description="アルファベット氏名（外国人住民）")
-
-    @field_validator("family_name_kana", "given_name_kana", "family_name_furigana", "given_name_furigana")
-    @classmethod
-    def check_kana(cls, v: str) -> str:
-        return katakana(v, "カナ・振り仮名") or ""
 
     @field_validator("nationality_code")
     @classmethod
@@ -360,18 +355,13 @@ class NameChangeItems(ChangeItems):
     cause: NameChangeCause = Field(description="変更の事由（婚姻・離婚・養子縁組・離縁・氏の変更・名の変更 …）")
     family_name: str | None = Field(default=None, min_length=1, max_length=100, description="新しい氏")
     given_name: str | None = Field(default=None, min_length=1, max_length=100, description="新しい名（1人の場合のみ）")
-    family_name_kana: str | None = Field(default=None, min_length=1, max_length=100, description="新しい氏カナ")
-    given_name_kana: str | None = Field(default=None, min_length=1, max_length=100, description="新しい名カナ")
-    family_name_furigana: str | None = Field(default=None, max_length=100, description="新しい氏の振り仮名")
-    given_name_furigana: str | None = Field(default=None, max_length=100, description="新しい名の振り仮名")
+    family_name_kana: Kana | None = Field(default=None, min_length=1, max_length=100, description="新しい氏カナ")
+    given_name_kana: Kana | None = Field(default=None, min_length=1, max_length=100, description="新しい名カナ")
+    family_name_furigana: Kana | None = Field(default=None, max_length=100, description="新しい氏の振り仮名")
+    given_name_furigana: Kana | None = Field(default=None, max_length=100, description="新しい名の振り仮名")
     alphabet_name: str | None = Field(default=None, min_length=1, max_length=200, description="アルファベット氏名（外国人住民）")
     domicile: str | None = Field(default=None, min_length=1, max_length=200, description="新しい本籍（新戸籍が編製される場合）")
     domicile_head: str | None = Field(default=None, min_length=1, max_length=100, description="新しい筆頭者")
-
-    @field_validator("family_name_kana", "given_name_kana", "family_name_furigana", "given_name_furigana")
-    @classmethod
-    def check_kana(cls, v: str | None) -> str | None:
-        return katakana(v, "カナ・振り仮名")
 
 
 @register
@@ -507,16 +497,11 @@ class FormerSurnameEntryItems(ChangeItems):
 
     person: int = Field(description="請求者の宛名番号")
     former_surname: str = Field(min_length=1, max_length=100, description="旧氏（戸籍に記載された過去の氏）")
-    former_surname_kana: str = Field(min_length=1, max_length=100, description="旧氏の振り仮名（片仮名）")
+    former_surname_kana: Kana = Field(min_length=1, max_length=100, description="旧氏の振り仮名（片仮名）")
     former_surname_romaji: str = Field(default="", max_length=100, description="旧氏のローマ字（請求がある場合）")
     furigana_certification: Literal["uncertified", "certified"] = Field(
         default="uncertified", description="旧氏の振り仮名公証区分"
     )
-
-    @field_validator("former_surname_kana")
-    @classmethod
-    def check_kana(cls, v: str) -> str:
-        return katakana(v, "旧氏の振り仮名") or ""
 
     @field_validator("former_surname_romaji")
     @classmethod
@@ -624,16 +609,11 @@ class FormerSurnameRemoval(ChangeHandler):
 
 class FuriganaItems(ChangeItems):
     person: int = Field(description="宛名番号")
-    family_name_furigana: str = Field(min_length=1, max_length=100, description="氏の振り仮名（片仮名）")
-    given_name_furigana: str = Field(default="", max_length=100, description="名の振り仮名（片仮名）")
+    family_name_furigana: Kana = Field(min_length=1, max_length=100, description="氏の振り仮名（片仮名）")
+    given_name_furigana: Kana = Field(default="", max_length=100, description="名の振り仮名（片仮名）")
     certification: Literal["uncertified", "certified"] = Field(
         description="振り仮名公証区分（certified: 戸籍に記載された振り仮名）"
     )
-
-    @field_validator("family_name_furigana", "given_name_furigana")
-    @classmethod
-    def check_kana(cls, v: str) -> str:
-        return katakana(v, "振り仮名") or ""
 
 
 @register

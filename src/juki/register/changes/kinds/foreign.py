@@ -30,10 +30,10 @@ from ..base import (
     check_dates,
     copy_fields,
 )
+from ..item_types import Kana
 from ..registry import register
 from ._family_foreign_common import (
     append_version,
-    katakana,
     nationality_code,
     one_person,
     require_foreign,
@@ -156,12 +156,7 @@ class AliasEntryItems(ChangeItems):
 
     person: int = Field(description="申出者の宛名番号")
     alias_name: str = Field(min_length=1, max_length=100, description="通称")
-    alias_name_kana: str = Field(min_length=1, max_length=200, description="通称カナ")
-
-    @field_validator("alias_name_kana")
-    @classmethod
-    def check_kana(cls, v: str) -> str:
-        return katakana(v, "通称カナ") or ""
+    alias_name_kana: Kana = Field(min_length=1, max_length=200, description="通称カナ")
 
 
 @register

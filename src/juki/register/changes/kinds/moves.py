@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import jaconv
 from pydantic import Field
 
 from juki.core.errors import ValidationFailed
@@ -78,6 +77,7 @@ from ..base import (
     not_before_current,
     require_resident,
 )
+from ..item_types import Kana, path_label
 from ..registry import register
 
 RELATIONSHIP_CODES = {r.value for r in Relationship}
@@ -135,11 +135,6 @@ def _identifier(module: Any, raw: str, field: str) -> str:
         raise ValidationFailed(exc.code, exc.message, field=field) from None
 
 
-def _kana(text: str) -> str:
-    """Kana items are kept in full-width katakana, whatever the clerk typed."""
-    return jaconv.hira2kata(jaconv.h2z(text, kana=True, ascii=False, digit=False))
-
-
 # --- 転居 ------------------------------------------------------------------------------------
 
 class MoveWithinItems(ChangeItems):
@@ -149,7 +144,7 @@ class MoveWithinItems(ChangeItems):
     town_block: str = Field(min_length=1, description="新住所の町丁字コード")
     banchi: str = Field(default="", max_length=100, description="番地")
     katagaki: str = Field(default="", max_length=200, description="方書")
-    katagaki_kana: str = Field(default="", max_length=300, description="方書カナ")
+    katagaki_kana: Kana = Field(default="", max_length=300, description="方書カナ")
     katagaki_hidden: bool = Field(default=False, description="方書非表示")
     household: Literal["same", "new", "join"] = Field(
         default="same", description="same: 世帯全員で転居 / new: 新たな世帯を作る / join: 転居先の既存世帯に入る"
@@ -255,7 +250,7 @@ class MoveWithin(ChangeHandler):
             household, relationship, order = new_rel[r.person_id]
             fields.update(
                 town_block_id=town_block.pk, banchi=items.banchi, katagaki=items.katagaki,
-                katagaki_kana=_kana(items.katagaki_kana), katagaki_hidden=items.katagaki_hidden,
+                katagaki_kana=items.katagaki_kana, katagaki_hidden=items.katagaki_hidden,
                 previous_address=address_of(r, ctx),
                 previous_householder=householder_name(members),
                 address_established_on=ctx.effective_on, address_established_notified_on=ctx.notified_on,
@@ -279,10 +274,10 @@ def parse_relationships(raw: dict[str, str], field: str = "relationships") -> di
         try:
             pid = int(key)
         except ValueError:
-            raise ValidationFailed("CHANGE_ITEM_INVALID", f"{field}: 宛名番号「{key}」は数字ではありません。",
+            raise ValidationFailed("CHANGE_ITEM_INVALID", f"{path_label(field)}: 宛名番号「{key}」は数字ではありません。",
                                    field=field) from None
         if value not in RELATIONSHIP_CODES:
-            raise ValidationFailed("HOUSEHOLD_RELATIONSHIP_UNKNOWN", f"{field}: 続柄「{value}」は続柄コードにありません。",
+            raise ValidationFailed("HOUSEHOLD_RELATIONSHIP_UNKNOWN", f"{path_label(field)}: 続柄「{value}」は続柄コードにありません。",
                                    field=f"{field}.{key}")
         out[pid] = value
     return out
@@ -295,10 +290,10 @@ class _PersonCore(ChangeItems):
 
     family_name: str = Field(min_length=1, max_length=100, description="氏（外国人住民は氏名）")
     given_name: str = Field(default="", max_length=100, description="名")
-    family_name_kana: str = Field(min_length=1, max_length=100, description="氏カナ")
-    given_name_kana: str = Field(default="", max_length=100, description="名カナ")
-    family_name_furigana: str = Field(default="", max_length=100, description="氏の振り仮名")
-    given_name_furigana: str = Field(default="", max_length=100, description="名の振り仮名")
+    family_name_kana: Kana = Field(min_length=1, max_length=100, description="氏カナ")
+    given_name_kana: Kana = Field(default="", max_length=100, description="名カナ")
+    family_name_furigana: Kana = Field(default="", max_length=100, description="氏の振り仮名")
+    given_name_furigana: Kana = Field(default="", max_length=100, description="名の振り仮名")
     birth_year: int | None = Field(default=None, ge=1850, le=2200, description="生年（不詳は空欄）")
     birth_month: int | None = Field(default=None, ge=1, le=12, description="生月（不詳は空欄）")
     birth_day: int | None = Field(default=None, ge=1, le=31, description="生日（不詳は空欄）")
@@ -319,7 +314,7 @@ class _ForeignItems(ChangeItems):
 
     alphabet_name: str = Field(default="", max_length=200, description="アルファベット氏名")
     concurrent_name: str = Field(default="", max_length=100, description="併記名")
-    concurrent_name_kana: str = Field(default="", max_length=200, description="併記名カナ")
+    concurrent_name_kana: Kana = Field(default="", max_length=200, description="併記名カナ")
     foreign_category: ForeignResidentCategory | None = Field(default=None, description="法30条の45規定区分")
     nationality_code: str = Field(default="", max_length=3, description="国籍コード（ISO 3166-1 alpha-2）")
     nationality: str = Field(default="", max_length=50, description="国籍・地域")
@@ -347,10 +342,10 @@ class MoveInPerson(AbroadPerson):
     furigana_certification: FuriganaCertification = Field(
         default=FuriganaCertification.NONE, description="氏名の振り仮名公証区分（転出証明書）")
     former_surname: str = Field(default="", max_length=100, description="旧氏")
-    former_surname_kana: str = Field(default="", max_length=100, description="旧氏カナ")
+    former_surname_kana: Kana = Field(default="", max_length=100, description="旧氏カナ")
     former_surname_romaji: str = Field(default="", max_length=100, description="旧氏ローマ字")
     alias_name: str = Field(default="", max_length=100, description="通称（外国人住民）")
-    alias_name_kana: str = Field(default="", max_length=200, description="通称カナ")
+    alias_name_kana: Kana = Field(default="", max_length=200, description="通称カナ")
     became_foreign_resident_on: dt.date | None = Field(default=None, description="外国人住民となった日（転出証明書）")
 
 
@@ -364,7 +359,7 @@ class _IncomingItems(ChangeItems):
     town_block: str = Field(min_length=1, description="住所の町丁字コード")
     banchi: str = Field(default="", max_length=100, description="番地")
     katagaki: str = Field(default="", max_length=200, description="方書")
-    katagaki_kana: str = Field(default="", max_length=300, description="方書カナ")
+    katagaki_kana: Kana = Field(default="", max_length=300, description="方書カナ")
     katagaki_hidden: bool = Field(default=False, description="方書非表示")
     household: Literal["new", "join"] = Field(default="new", description="new: 新たな世帯を作る / join: 既存の世帯に入る")
     join_household_no: int | None = Field(default=None, description="加入する世帯の世帯番号（join の場合）")
@@ -412,7 +407,7 @@ def _birth(p: _PersonCore, path: str) -> tuple[int | None, int | None, int | Non
         try:
             dt.date(y, m, d)
         except ValueError:
-            raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path}: 生年月日 {y}-{m}-{d} は存在しない日付です。",
+            raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path_label(path)}: 生年月日 {y}-{m}-{d} は存在しない日付です。",
                                    field=f"{path}.birth_day") from None
         return y, m, d, DatePrecision.FULL
     if y is not None and m is not None and d is None:
@@ -421,7 +416,7 @@ def _birth(p: _PersonCore, path: str) -> tuple[int | None, int | None, int | Non
         return y, None, None, DatePrecision.YEAR
     if y is None and m is None and d is None:
         return None, None, None, DatePrecision.UNKNOWN
-    raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path}: 生年月日の不詳の形が正しくありません（年・月・日の順に省略します）。",
+    raise ValidationFailed("CHANGE_IMPOSSIBLE_DATE", f"{path_label(path)}: 生年月日の不詳の形が正しくありません（年・月・日の順に省略します）。",
                            field=f"{path}.birth_year")
 
 
@@ -437,11 +432,11 @@ def _check_resident_kind(p: _PersonCore, kind: ResidentKind, path: str, ctx: Cha
         for name in _FOREIGN_ONLY:
             if getattr(p, name, None) not in (None, ""):
                 raise ValidationFailed("MOVE_IN_FOREIGN_ITEM_FOR_JAPANESE",
-                                       f"{path}: 日本人住民には外国人住民の事項を入力できません。", field=f"{path}.{name}")
+                                       f"{path_label(path)}: 日本人住民には外国人住民の事項を入力できません。", field=f"{path}.{name}")
         return
     for name in ("domicile", "domicile_head"):
         if getattr(p, name, ""):
-            raise ValidationFailed("MOVE_IN_DOMICILE_FOR_FOREIGN", f"{path}: 外国人住民には本籍・筆頭者を入力できません。",
+            raise ValidationFailed("MOVE_IN_DOMICILE_FOR_FOREIGN", f"{path_label(path)}: 外国人住民には本籍・筆頭者を入力できません。",
                                    field=f"{path}.{name}")
     check_foreign_items(p, path, ctx.effective_on)
 
@@ -456,7 +451,7 @@ def check_foreign_items(p: Any, path: str, effective_on: dt.date) -> None:
     - 経過滞在者 (出生・国籍喪失): none of these.
     """
     def refuse(code: str, message: str, name: str) -> None:
-        raise ValidationFailed(code, f"{path}: {message}", field=f"{path}.{name}")
+        raise ValidationFailed(code, f"{path_label(path)}: {message}", field=f"{path}.{name}")
 
     category = p.foreign_category
     if category is None:
@@ -524,7 +519,7 @@ def _existing_record(ctx: ChangeContext, person: _Incoming, path: str) -> Reside
             if found.status == RecordStatus.RESIDENT:
                 raise ValidationFailed(
                     "TRANSFER_ALREADY_RESIDENT",
-                    f"{path}: 住民票コードが同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
+                    f"{path_label(path)}: 住民票コードが同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
                     field=f"{path}.resident_code",
                 )
     if person.my_number:
@@ -535,13 +530,13 @@ def _existing_record(ctx: ChangeContext, person: _Incoming, path: str) -> Reside
             if rec.status == RecordStatus.RESIDENT:
                 raise ValidationFailed(
                     "TRANSFER_ALREADY_RESIDENT",
-                    f"{path}: 個人番号が同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
+                    f"{path_label(path)}: 個人番号が同じ住民（宛名番号 {pid}）が既に住民として記録されています。転入はできません。",
                     field=f"{path}.my_number",
                 )
             if found is None or found.person_id != pid:
                 raise ValidationFailed(
                     "MOVE_IN_MY_NUMBER_MISMATCH",
-                    f"{path}: 個人番号が別の者の除票（宛名番号 {pid}）に記録されています。住民票コードと個人番号を確認してください。",
+                    f"{path_label(path)}: 個人番号が別の者の除票（宛名番号 {pid}）に記録されています。住民票コードと個人番号を確認してください。",
                     field=f"{path}.my_number",
                 )
     return found
@@ -610,14 +605,14 @@ class _IncomingHandler(ChangeHandler):
             fields.update(
                 resident_kind=person.kind.value, status=RecordStatus.RESIDENT.value,
                 family_name=p.family_name, given_name=p.given_name,
-                family_name_kana=_kana(p.family_name_kana), given_name_kana=_kana(p.given_name_kana),
+                family_name_kana=p.family_name_kana, given_name_kana=p.given_name_kana,
                 family_name_furigana=p.family_name_furigana, given_name_furigana=p.given_name_furigana,
                 furigana_certification=_furigana_certification(p),
                 birth_year=person.birth[0], birth_month=person.birth[1], birth_day=person.birth[2],
                 birth_date_precision=person.birth[3].value, birth_date_note=p.birth_date_note,
                 sex=int(p.sex),
                 town_block_id=town_block.pk, banchi=items.banchi, katagaki=items.katagaki,
-                katagaki_kana=_kana(items.katagaki_kana), katagaki_hidden=items.katagaki_hidden,
+                katagaki_kana=items.katagaki_kana, katagaki_hidden=items.katagaki_hidden,
                 household_id=household, relationship=p.relationship.value, listing_order=order,
                 resident_code=person.resident_code,
                 became_resident_on=ctx.effective_on, became_resident_reason=self.reason.value,
@@ -632,7 +627,7 @@ class _IncomingHandler(ChangeHandler):
                     fields[name] = getattr(p, name)
             for name in ("former_surname_kana", "alias_name_kana", "concurrent_name_kana"):
                 if hasattr(p, name):
-                    fields[name] = _kana(getattr(p, name))
+                    fields[name] = getattr(p, name)
             if person.kind == ResidentKind.FOREIGN:
                 fields.update(
                     foreign_category=_value(p.foreign_category),  # type: ignore[attr-defined]
@@ -645,10 +640,10 @@ class _IncomingHandler(ChangeHandler):
                 since = getattr(p, "became_foreign_resident_on", None)
                 if since is None:
                     raise ValidationFailed("MOVE_IN_FOREIGN_SINCE_REQUIRED",
-                                           f"persons.{person.index}: 外国人住民となった日（転出証明書）を入力してください。",
+                                           f"{path_label(f'persons.{person.index}')}: 外国人住民となった日（転出証明書）を入力してください。",
                                            field=f"persons.{person.index}.became_foreign_resident_on")
                 if since > ctx.effective_on:
-                    raise ValidationFailed("CHANGE_DATE_ORDER", f"persons.{person.index}: 外国人住民となった日が転入日より後です。",
+                    raise ValidationFailed("CHANGE_DATE_ORDER", f"{path_label(f'persons.{person.index}')}: 外国人住民となった日が転入日より後です。",
                                            field=f"persons.{person.index}.became_foreign_resident_on")
 
             # Numbers: carried over, kept from the person's earlier record, or issued at confirmation.

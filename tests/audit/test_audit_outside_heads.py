@@ -15,6 +15,7 @@ are appended only after the checkpoint's transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import stat
@@ -311,6 +312,31 @@ def test_from_checkpoint_still_checks_the_last_outside_head(manual_only):
     truncate_tail(8)
     result = verify(from_checkpoint=True)
     assert result.start_seq == 5 and result.first.kind == FaultKind.OUTSIDE_HEAD_MISSING
+
+
+@committing
+def test_heads_in_an_archived_range_are_left_to_the_archive_and_the_boundary_is_published(manual_only, monkeypatch,
+                                                                                          tmp_path):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from juki.audit.retention import years_before
+
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: timezone.make_aware(
+        dt.datetime.combine(years_before(clock.today(), 12), dt.time(10))))
+    append_events(3)
+    do_write_checkpoint()  # seq 3, twelve years ago
+    append_events(1, start=3)  # seq 5
+    monkeypatch.setattr(clock, "now", real_now)
+    append_events(3, start=5)  # 6–8, today
+    call_command("audit", "archive", "--before", years_before(clock.today(), 11).isoformat(),
+                 "--out", str(tmp_path), stdout=io.StringIO())
+    assert [h["seq"] for h in heads_in_file()] == [3, 5]  # the boundary checkpoint too
+    assert AuditEvent.objects.order_by("seq").first().seq == 6
+    result = verify()
+    assert result.ok, result.summary()
+    assert result.outside_heads_checked == 1  # the boundary; seq 3 is in the archive
 
 
 def test_serve_runs_the_checkpoint_ticker_beside_the_server(monkeypatch, settings):

@@ -55,7 +55,8 @@ class Command(BaseCommand):
                                      required=True)
         p = subs.add_parser(
             "verify", help="ハッシュチェーンを検証する (verify the hash chain)",
-            description="操作記録のハッシュチェーン・チェックポイント署名・対象者索引を検証します。"
+            description="操作記録のハッシュチェーン・チェックポイント署名・対象者索引と、データベースの外に"
+                        "保管した署名済みチェーン先頭（JUKI_AUDIT_HEADS_FILE）との一致を検証します。"
                         "改ざんがなければ終了コード0、あれば最初の異常な記録を示して終了コード1、"
                         "記録は無事でも追記専用トリガーがなければ終了コード3を返します。"
                         " / Recompute the chain; exit 0 when intact, 1 naming the first broken event,"

@@ -129,6 +129,19 @@ def test_a_rewritten_and_rehashed_chain_whose_checkpoints_were_removed_differs_f
 # --- automatic checkpoints ----------------------------------------------------------------
 
 @committing
+def test_forged_checkpoint_rows_do_not_stop_automatic_checkpoints(every_10_events):
+    """INSERT is not refused: a row far ahead of the head, or one whose signature does not
+    verify, must not count as the latest checkpoint."""
+    append_events(3)
+    fake = {"hash": "f" * 64, "created_at": clock.now(), "key_id": "audit-signing-x", "signature": "00" * 64}
+    AuditCheckpoint.objects.create(seq=10**9, **fake)
+    AuditCheckpoint.objects.create(seq=2, **fake)
+    append_events(7, start=3)
+    assert AuditCheckpoint.objects.filter(seq=10).exists()
+    assert [h["seq"] for h in heads_in_file()] == [10]
+
+
+@committing
 def test_a_checkpoint_is_written_once_the_latest_is_older_than_t_seconds(every_300_seconds):
     advance = every_300_seconds
     append_events(3)

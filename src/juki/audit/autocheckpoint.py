@@ -102,9 +102,9 @@ def checkpoint_if_due(*, function: str = FUNCTION) -> AuditCheckpoint | None:
     max_events, max_seconds = limits()
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        latest = AuditCheckpoint.objects.order_by("-seq", "-id").values_list("seq", "created_at").first()
+        latest = _latest_signed(head.seq)
         if latest is not None:
-            covered, since = latest[0] + 1, latest[1]
+            covered, since = latest.seq + 1, latest.created_at
         else:  # never checkpointed: the window opened with the first event
             covered = 0
             since = AuditEvent.objects.order_by("seq").values_list("occurred_at", flat=True).first()
@@ -122,6 +122,17 @@ def checkpoint_if_due(*, function: str = FUNCTION) -> AuditCheckpoint | None:
                                                                     "max_seconds": max_seconds})
     _known.covered, _known.since = checkpoint.seq + 1, checkpoint.created_at
     return checkpoint
+
+
+def _latest_signed(head_seq: int, tries: int = 10) -> AuditCheckpoint | None:
+    """The latest checkpoint at or before the head whose signature verifies: a row inserted
+    with a far-off seq or a bad signature (INSERT is not refused) must not stop checkpoints."""
+    from .checkpoints import signature_valid
+
+    for cp in AuditCheckpoint.objects.filter(seq__lte=head_seq).order_by("-seq", "-id")[:tries]:
+        if signature_valid(cp):
+            return cp
+    return None
 
 
 class CheckpointTicker(threading.Thread):

@@ -23,7 +23,7 @@ Every checkpoint, once its transaction has committed, is therefore published:
    to another system (syslog host, WORM storage, later the national tier's audit node).
 
 A hook or the file failing is logged and never undoes the checkpoint. ``juki audit verify``
-reads the heads file (:func:`read_heads`) and fails when the database no longer holds an
+reads the heads file (:func:`iter_heads`) and fails when the database no longer holds an
 event at a published head's ``seq`` with that hash, or ends before the last published head.
 """
 
@@ -35,6 +35,7 @@ import logging
 import os
 import shlex
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,21 +171,19 @@ def parse_line(line_no: int, text: str) -> OutsideHead:
         raise BadHeadLine(line_no, str(exc)) from exc
 
 
-def read_heads(path: Path) -> tuple[list[OutsideHead], list[BadHeadLine]]:
-    """The heads in the file (in file order) and the lines that could not be read. A missing
-    file is no heads; other I/O errors propagate."""
-    heads: list[OutsideHead] = []
-    bad: list[BadHeadLine] = []
+def iter_heads(path: Path) -> Iterator[OutsideHead | BadHeadLine]:
+    """The heads in the file, in file order, one line at a time (a file of years of heads
+    need not fit in memory); a line that cannot be read comes as a :class:`BadHeadLine`.
+    A missing file is no heads; other I/O errors propagate."""
     try:
         fh = path.open("r", encoding="utf-8", errors="replace")
     except FileNotFoundError:
-        return heads, bad
+        return
     with fh:
         for n, text in enumerate(fh, start=1):
             if not text.strip():
                 continue
             try:
-                heads.append(parse_line(n, text))
+                yield parse_line(n, text)
             except BadHeadLine as exc:
-                bad.append(exc)
-    return heads, bad
+                yield exc

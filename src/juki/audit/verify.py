@@ -467,46 +467,55 @@ def _check_outside_heads(result: VerificationResult, path: Path, valid: list[Aud
                          boundary: AuditCheckpoint | None) -> None:
     """Every signed head published outside the database must still be in the chain.
 
-    A line whose statement and signature equal a signature-valid checkpoint row needs no
-    second Ed25519 check; any other line (its checkpoint row deleted, or a line forged) is
-    verified on its own. Heads inside an archived range (before the verified archive boundary)
-    are covered by the archive's own verification; with ``--from-checkpoint`` heads before the
-    starting checkpoint are trusted like the events they sign, except the last one.
+    Streams the file in batches. A line whose statement and signature equal a signature-valid
+    checkpoint row needs no second Ed25519 check; any other line (its checkpoint row deleted,
+    or a line forged) is verified on its own. Heads inside an archived range (before the
+    verified archive boundary) are covered by the archive's own verification; with
+    ``--from-checkpoint`` heads before the starting checkpoint are trusted like the events they
+    sign, except the last one.
     """
     result.heads_file = str(path)
+    result.heads_file_found = path.exists()
+    known = {(cp.seq, cp.hash, utc_iso(cp.created_at), cp.key_id, cp.signature) for cp in valid}
+    floor = boundary.seq if boundary is not None else 0
+    if result.from_checkpoint:
+        floor = max(floor, result.start_seq)
+    end = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    last: heads.OutsideHead | None = None
+    batch: list[heads.OutsideHead] = []
     try:
-        found, bad = heads.read_heads(path)
-        result.heads_file_found = path.exists()
+        for item in heads.iter_heads(path):
+            if isinstance(item, heads.BadHeadLine):
+                result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, 0, None,
+                                 f"外部保管のチェーン先頭ファイル {path} の {item.line_no} 行目を読めません"
+                                 f"（{item.reason}）。",
+                                 f"line {item.line_no} of the outside heads file {path} is unreadable ({item.reason})."))
+                continue
+            if item.statement_key() not in known and not signature_valid(item.as_checkpoint()):
+                result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, item.seq, None,
+                                 f"外部保管のチェーン先頭（{path} の {item.line_no} 行目、連番 {item.seq}）の署名を"
+                                 "検証できません（偽造または改ざん）。",
+                                 f"the outside head on line {item.line_no} of {path} (seq {item.seq}) has a "
+                                 "signature that does not verify (forged or altered)."))
+                continue
+            if last is None or item.seq > last.seq:
+                last = item
+            if item.seq >= floor:
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    _match_heads(result, batch, boundary, end)
+                    batch = []
     except OSError as exc:
-        result.heads_file_found = True
         result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, 0, None,
                          f"外部保管のチェーン先頭ファイル {path} を読めません（{exc.strerror or exc}）。",
                          f"cannot read the outside heads file {path}: {exc}"))
         return
-    for line in bad:
-        result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, 0, None,
-                         f"外部保管のチェーン先頭ファイル {path} の {line.line_no} 行目を読めません（{line.reason}）。",
-                         f"line {line.line_no} of the outside heads file {path} is unreadable ({line.reason})."))
-    known = {(cp.seq, cp.hash, utc_iso(cp.created_at), cp.key_id, cp.signature) for cp in valid}
-    signed: list[heads.OutsideHead] = []
-    for head in found:
-        if head.statement_key() in known or signature_valid(head.as_checkpoint()):
-            signed.append(head)
-        else:
-            result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, head.seq, None,
-                             f"外部保管のチェーン先頭（{path} の {head.line_no} 行目、連番 {head.seq}）の署名を"
-                             "検証できません（偽造または改ざん）。",
-                             f"the outside head on line {head.line_no} of {path} (seq {head.seq}) has a signature "
-                             "that does not verify (forged or altered)."))
-    if not signed:
+    if last is not None and last.seq < floor:
+        batch.append(last)  # trusted with the events before the start, but still the latest
+    _match_heads(result, batch, boundary, end)
+    if last is None:
         return
-    last = max(signed, key=lambda h: h.seq)
     result.last_outside_seq = last.seq
-    floor = boundary.seq if boundary is not None else 0
-    if result.from_checkpoint:
-        floor = max(floor, result.start_seq)
-    todo = sorted((h for h in signed if h.seq >= floor or h is last), key=lambda h: h.seq)
-    end = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     if last.seq > end:
         result.add(Fault(FaultKind.OUTSIDE_HEAD_MISSING, end + 1, None,
                          f"外部保管の署名済みチェーン先頭は連番 {last.seq}（{utc_iso(last.created_at)}）まで"
@@ -515,28 +524,31 @@ def _check_outside_heads(result: VerificationResult, path: Path, valid: list[Aud
                          f"an outside signed head names seq {last.seq} ({utc_iso(last.created_at)}) but the log "
                          f"ends at seq {end}: seq {end + 1}-{last.seq} and later were deleted with their "
                          "checkpoints and the chain head moved back (tail deleted)."))
-    for i in range(0, len(todo), BATCH):
-        chunk = todo[i:i + BATCH]
-        hashes: dict[int, set[str]] = defaultdict(set)
-        rows = AuditEvent.objects.filter(seq__in={h.seq for h in chunk}).values_list("seq", "hash")
-        for seq, stored in rows:
-            hashes[seq].add(stored)
-        if boundary is not None:
-            hashes[boundary.seq].add(boundary.hash)
-        hashes[0].add(GENESIS)
-        for head in chunk:
-            result.outside_heads_checked += 1
-            if head.hash in hashes.get(head.seq, ()):
-                continue
-            if head.seq > end:
-                continue  # reported once above, as the tail
-            if not hashes.get(head.seq):
-                result.add(Fault(FaultKind.OUTSIDE_HEAD_MISSING, head.seq, None,
-                                 f"外部保管の署名済みチェーン先頭（連番 {head.seq}）の記録がありません（削除）。",
-                                 f"the event at seq {head.seq}, signed by an outside head, is gone (deleted)."))
-            else:
-                result.add(Fault(FaultKind.OUTSIDE_HEAD_MISMATCH, head.seq, None,
-                                 f"連番 {head.seq} の記録のハッシュが外部保管の署名済みチェーン先頭と一致しません"
-                                 "（この連番までのいずれかの記録が書き換えられ、ハッシュが再計算されています）。",
-                                 f"the hash at seq {head.seq} differs from the outside signed head: an event up "
-                                 "to it was rewritten and the chain re-hashed."))
+
+
+def _match_heads(result: VerificationResult, batch: list[heads.OutsideHead], boundary: AuditCheckpoint | None,
+                 end: int) -> None:
+    """Each head of ``batch`` must find an event at its seq with its hash (heads beyond the
+    chain's end are reported once, as the tail, by the caller)."""
+    if not batch:
+        return
+    hashes: dict[int, set[str]] = defaultdict(set)
+    for seq, stored in AuditEvent.objects.filter(seq__in={h.seq for h in batch}).values_list("seq", "hash"):
+        hashes[seq].add(stored)
+    if boundary is not None:
+        hashes[boundary.seq].add(boundary.hash)
+    hashes[0].add(GENESIS)
+    for head in batch:
+        result.outside_heads_checked += 1
+        if head.hash in hashes.get(head.seq, ()) or head.seq > end:
+            continue
+        if not hashes.get(head.seq):
+            result.add(Fault(FaultKind.OUTSIDE_HEAD_MISSING, head.seq, None,
+                             f"外部保管の署名済みチェーン先頭（連番 {head.seq}）の記録がありません（削除）。",
+                             f"the event at seq {head.seq}, signed by an outside head, is gone (deleted)."))
+        else:
+            result.add(Fault(FaultKind.OUTSIDE_HEAD_MISMATCH, head.seq, None,
+                             f"連番 {head.seq} の記録のハッシュが外部保管の署名済みチェーン先頭と一致しません"
+                             "（この連番までのいずれかの記録が書き換えられ、ハッシュが再計算されています）。",
+                             f"the hash at seq {head.seq} differs from the outside signed head: an event up "
+                             "to it was rewritten and the chain re-hashed."))

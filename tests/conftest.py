@@ -35,6 +35,21 @@ def _isolated_keys(tmp_path_factory: pytest.TempPathFactory, settings: object) -
     keys.reset_provider_cache()
 
 
+@pytest.fixture(autouse=True)
+def _isolated_audit_heads(tmp_path_factory: pytest.TempPathFactory, settings: object,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own outside heads file (juki.audit.heads; the environment too, for
+    ``juki`` subprocesses): the database is emptied between tests, the heads of an earlier
+    test's chain must not be checked against the next one's. Automatic checkpoints forget what
+    they knew of the previous test's chain."""
+    from juki.audit import autocheckpoint
+
+    path = tmp_path_factory.getbasetemp() / "audit-heads" / f"{secrets.token_hex(8)}.jsonl"
+    settings.JUKI_AUDIT_HEADS_FILE = path  # type: ignore[attr-defined]
+    monkeypatch.setenv("JUKI_AUDIT_HEADS_FILE", str(path))
+    autocheckpoint.reset()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _flushable_audit_log() -> Iterator[None]:
     """Transactional tests end with a flush, which the audit log's append-only triggers

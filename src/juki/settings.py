@@ -161,6 +161,16 @@ JUKI_STATS_MIN_CELL = int(os.environ.get("JUKI_STATS_MIN_CELL", 3))
 # Retention (保存期間, juki.audit.retention): audit log at least 10 years, provision records 7.
 JUKI_AUDIT_RETENTION_YEARS = int(os.environ.get("JUKI_AUDIT_RETENTION_YEARS", 10))
 JUKI_PROVISION_RETENTION_YEARS = int(os.environ.get("JUKI_PROVISION_RETENTION_YEARS", 7))
+# Automatic audit checkpoints (juki.audit.autocheckpoint): sign the chain head after this many
+# events or once the latest checkpoint is this many seconds old (0 = that limit off), and publish
+# each signed head outside the database (juki.audit.heads; docs/security.md §4).
+JUKI_AUDIT_CHECKPOINT_EVENTS = int(os.environ.get("JUKI_AUDIT_CHECKPOINT_EVENTS", 100))
+JUKI_AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("JUKI_AUDIT_CHECKPOINT_SECONDS", 300))
+JUKI_AUDIT_HEADS_FILE = Path(os.environ.get("JUKI_AUDIT_HEADS_FILE", JUKI_HOME / "audit-heads.jsonl"))
+# Where else each head goes: dotted paths of callables hook(head, line) (comma-separated in the
+# environment), and a command run without a shell with the JSON line on its standard input.
+JUKI_AUDIT_HEAD_HOOKS = [h for h in os.environ.get("JUKI_AUDIT_HEAD_HOOKS", "").split(",") if h.strip()]
+JUKI_AUDIT_HEAD_COMMAND = os.environ.get("JUKI_AUDIT_HEAD_COMMAND", "")
 # Purposes a My Number may be revealed for (個人番号の表示目的; 番号法9条・別表の事務).
 JUKI_MY_NUMBER_PURPOSES = [
     "住民票の写し等の交付（個人番号の記載）",

@@ -59,3 +59,19 @@ def renumber(after_seq: int, delta: int) -> None:
     unique index never sees two rows with one seq)."""
     execute("UPDATE audit_auditevent SET seq = -seq WHERE seq > %s", [after_seq])
     execute("UPDATE audit_auditevent SET seq = -seq + %s WHERE seq < 0", [delta])
+
+
+def truncate_tail(after_seq: int) -> None:
+    """The superuser's tail deletion: drop the append-only triggers, delete every event after
+    ``after_seq`` with its person-index rows and every checkpoint after it, move the chain head
+    back to ``after_seq`` and put the triggers back — a valid, shorter chain."""
+    from juki.audit import triggers
+
+    triggers.remove(connection)
+    execute("DELETE FROM audit_auditeventtarget WHERE event_id IN "
+            "(SELECT id FROM audit_auditevent WHERE seq > %s)", [after_seq])
+    execute("DELETE FROM audit_auditevent WHERE seq > %s", [after_seq])
+    execute("DELETE FROM audit_auditcheckpoint WHERE seq > %s", [after_seq])
+    last = AuditEvent.objects.get(seq=after_seq)
+    AuditChainHead.objects.filter(pk=1).update(seq=last.seq, hash=last.hash)
+    triggers.install(connection)

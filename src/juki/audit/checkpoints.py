@@ -71,6 +71,8 @@ def do_write_checkpoint(
     """
     from juki.security.keys import provider
 
+    from .heads import publish_on_commit
+
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         kid = provider().current_kid(PURPOSE)
@@ -85,4 +87,5 @@ def do_write_checkpoint(
             terminal_id=terminal_id, ip=ip,
             detail={**(detail or {}), "checkpoint_id": checkpoint.pk, "seq": seq, "hash": head_hash, "key_id": kid},
         )
+        publish_on_commit(checkpoint)  # to the heads file outside the database (juki.audit.heads)
     return checkpoint

@@ -20,6 +20,7 @@ from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.identifiers import my_number
 
+from . import autocheckpoint
 from .chain import event_hash, json_normal, text_normal, utc_iso
 from .events import EventType, Outcome
 from .models import AuditChainHead, AuditEvent, AuditEventTarget
@@ -118,6 +119,8 @@ def record(
         digest = event_hash(fields, head_hash)
         event = AuditEvent(**{**fields, "occurred_at": now}, prev_hash=head_hash, hash=digest)
         _append(event, target_ids)
+        # A counter check, no statement: a checkpoint, when due, is written after commit.
+        autocheckpoint.note_event(event.seq, fields["event_type"], now)
     return event
 
 

@@ -49,6 +49,7 @@ from . import triggers
 from .chain import GENESIS, HASHED_FIELDS, event_hash, utc_iso
 from .checkpoints import PURPOSE, signature_valid, statement
 from .events import EventType
+from .heads import publish_on_commit
 from .log import record
 from .models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditEventTarget
 
@@ -271,6 +272,7 @@ def do_archive_audit_log(
             record(EventType.AUDIT_CHECKPOINT, action="checkpoint", function=FUNCTION, terminal_id="cli",
                    detail={**(operator or {}), "checkpoint_id": checkpoint.pk, "seq": last,
                            "hash": boundary_hash, "key_id": checkpoint.key_id, "archive_boundary": True})
+            publish_on_commit(checkpoint)
 
             stem = f"juki-audit-{first:012d}-{last:012d}"
             archive = directory / f"{stem}.jsonl.gz"

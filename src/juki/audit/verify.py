@@ -14,7 +14,11 @@ streaming pass ordered by ``seq``:
   it signed (else the chain was rewritten with recomputed hashes); every checkpoint that an
   ``AUDIT_CHECKPOINT`` event records still exists, unchanged;
 - the chain head and the latest checkpoint do not point past the last event (else the
-  tail was deleted) and the head agrees with the last event.
+  tail was deleted) and the head agrees with the last event;
+- every signed head published outside the database (the heads file, :mod:`juki.audit.heads`)
+  is still in the chain — an event at its ``seq`` with its hash — and the chain does not end
+  before the last of them: a superuser who deleted the newest events *and* their checkpoints
+  and moved the head back is caught here.
 
 The result names the *first* broken event. It reads rows in chunks (``iterator``), so memory
 stays flat for millions of events; with ``from_checkpoint=True`` it starts at the latest
@@ -32,11 +36,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
 
-from . import triggers
+from . import heads, triggers
 from .chain import GENESIS, HASHED_FIELDS, event_hash, utc_iso
 from .checkpoints import signature_valid
 from .events import EventType, Outcome
@@ -57,6 +62,9 @@ class FaultKind(StrEnum):
     CHECKPOINT_SIGNATURE = "checkpoint_signature"
     CHECKPOINT_MISMATCH = "checkpoint_mismatch"
     CHECKPOINT_MISSING = "checkpoint_missing"
+    OUTSIDE_HEAD_MISSING = "outside_head_missing"
+    OUTSIDE_HEAD_MISMATCH = "outside_head_mismatch"
+    OUTSIDE_HEAD_INVALID = "outside_head_invalid"
 
     @property
     def label(self) -> str:
@@ -78,6 +86,9 @@ FAULT_LABELS: dict[FaultKind, tuple[str, str]] = {
     FaultKind.CHECKPOINT_SIGNATURE: ("チェックポイント署名の不正", "bad checkpoint signature"),
     FaultKind.CHECKPOINT_MISMATCH: ("署名済みチェックポイントとの不一致", "does not match signed checkpoint"),
     FaultKind.CHECKPOINT_MISSING: ("チェックポイントの削除", "checkpoint deleted"),
+    FaultKind.OUTSIDE_HEAD_MISSING: ("外部保管のチェーン先頭以前の記録の削除", "events of an outside head deleted"),
+    FaultKind.OUTSIDE_HEAD_MISMATCH: ("外部保管のチェーン先頭との不一致", "does not match an outside head"),
+    FaultKind.OUTSIDE_HEAD_INVALID: ("外部保管のチェーン先頭の不正", "bad line in the outside heads file"),
 }
 
 
@@ -120,6 +131,10 @@ class VerificationResult:
     faults: list[Fault] = field(default_factory=list)
     fault_count: int = 0
     missing_triggers: list[str] = field(default_factory=list)
+    heads_file: str = ""  # the outside heads file read ("" when none was configured)
+    heads_file_found: bool = False
+    outside_heads_checked: int = 0
+    last_outside_seq: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -150,9 +165,9 @@ class VerificationResult:
         if self.ok:
             return (
                 f"操作記録は改ざんされていません。{origin} {self.events_checked:,} 件の記録（連番 {span}）と"
-                f" {self.checkpoints_checked:,} 件のチェックポイントを検証しました。\n"
+                f" {self.checkpoints_checked:,} 件のチェックポイントを検証しました。{self.heads_summary()[0]}\n"
                 f"Audit log intact: verified {self.events_checked:,} events (seq {span}) and"
-                f" {self.checkpoints_checked:,} checkpoint(s) {origin_en}."
+                f" {self.checkpoints_checked:,} checkpoint(s) {origin_en}.{self.heads_summary()[1]}"
             )
         first = self.first
         assert first is not None
@@ -160,6 +175,19 @@ class VerificationResult:
             f"操作記録の改ざんを検出しました（{self.fault_count} 件）。最初の異常 — {first.describe()}\n"
             f"Audit log BROKEN ({self.fault_count} faults). First: {first.describe_en()}"
         )
+
+
+    def heads_summary(self) -> tuple[str, str]:
+        """What the outside heads contributed (Japanese, English)."""
+        if not self.heads_file:
+            return "", ""
+        if not self.heads_file_found:
+            return (f"外部保管のチェーン先頭ファイル {self.heads_file} はまだありません。",
+                    f" No outside heads file yet at {self.heads_file}.")
+        last = f"（最新 連番 {self.last_outside_seq}）" if self.last_outside_seq is not None else ""
+        last_en = f" (latest seq {self.last_outside_seq})" if self.last_outside_seq is not None else ""
+        return (f"外部保管のチェーン先頭 {self.outside_heads_checked:,} 件{last}と照合しました。",
+                f" Matched {self.outside_heads_checked:,} outside head(s){last_en} in {self.heads_file}.")
 
 
 _COLUMNS = ("id", *HASHED_FIELDS, "prev_hash", "hash")
@@ -316,17 +344,23 @@ class _Walker:
                                   checkpoint_id=cp_id))
 
 
-def verify(*, from_checkpoint: bool = False, check_targets: bool = True) -> VerificationResult:
-    """Recompute the chain and return what was found (see the module docstring)."""
+def verify(*, from_checkpoint: bool = False, check_targets: bool = True,
+           heads_file: Path | str | None = None) -> VerificationResult:
+    """Recompute the chain and return what was found (see the module docstring).
+
+    ``heads_file``: the outside heads to check against (default ``JUKI_AUDIT_HEADS_FILE``;
+    e.g. a copy shipped to another system).
+    """
+    path = Path(heads_file) if heads_file is not None else heads.heads_path()
     if connection.vendor == "postgresql":
         # One transaction lets the server stream the rows through a plain cursor.
         with transaction.atomic():
-            return _verify(from_checkpoint, check_targets)
+            return _verify(from_checkpoint, check_targets, path)
     # On SQLite a transaction would take the write lock (IMMEDIATE) for the whole pass.
-    return _verify(from_checkpoint, check_targets)
+    return _verify(from_checkpoint, check_targets, path)
 
 
-def _verify(from_checkpoint: bool, check_targets: bool) -> VerificationResult:
+def _verify(from_checkpoint: bool, check_targets: bool, heads_file: Path) -> VerificationResult:
     result = VerificationResult(from_checkpoint=from_checkpoint)
     result.missing_triggers = triggers.missing(connection)
 
@@ -372,6 +406,7 @@ def _verify(from_checkpoint: bool, check_targets: bool) -> VerificationResult:
             walker.row(row, targets.get(row[0], []) if targets is not None else None)
 
     _check_tail(result, walker, valid)
+    _check_outside_heads(result, heads_file, valid, boundary)
     return result
 
 
@@ -426,3 +461,94 @@ def _check_tail(result: VerificationResult, walker: _Walker, checkpoints: list[A
         result.add(Fault(FaultKind.HEAD_MISMATCH, last_seq, walker.prev_id,
                          "最後の記録のハッシュがチェーン先頭情報と一致しません（書換え）。",
                          "the last event's hash differs from the chain head (rewritten)."))
+
+
+def _check_outside_heads(result: VerificationResult, path: Path, valid: list[AuditCheckpoint],
+                         boundary: AuditCheckpoint | None) -> None:
+    """Every signed head published outside the database must still be in the chain.
+
+    Streams the file in batches. A line whose statement and signature equal a signature-valid
+    checkpoint row needs no second Ed25519 check; any other line (its checkpoint row deleted,
+    or a line forged) is verified on its own. Heads inside an archived range (before the
+    verified archive boundary) are covered by the archive's own verification; with
+    ``--from-checkpoint`` heads before the starting checkpoint are trusted like the events they
+    sign, except the last one.
+    """
+    result.heads_file = str(path)
+    result.heads_file_found = path.exists()
+    known = {(cp.seq, cp.hash, utc_iso(cp.created_at), cp.key_id, cp.signature) for cp in valid}
+    floor = boundary.seq if boundary is not None else 0
+    if result.from_checkpoint:
+        floor = max(floor, result.start_seq)
+    end = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    last: heads.OutsideHead | None = None
+    batch: list[heads.OutsideHead] = []
+    try:
+        for item in heads.iter_heads(path):
+            if isinstance(item, heads.BadHeadLine):
+                result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, 0, None,
+                                 f"外部保管のチェーン先頭ファイル {path} の {item.line_no} 行目を読めません"
+                                 f"（{item.reason}）。",
+                                 f"line {item.line_no} of the outside heads file {path} is unreadable ({item.reason})."))
+                continue
+            if item.statement_key() not in known and not signature_valid(item.as_checkpoint()):
+                result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, item.seq, None,
+                                 f"外部保管のチェーン先頭（{path} の {item.line_no} 行目、連番 {item.seq}）の署名を"
+                                 "検証できません（偽造または改ざん）。",
+                                 f"the outside head on line {item.line_no} of {path} (seq {item.seq}) has a "
+                                 "signature that does not verify (forged or altered)."))
+                continue
+            if last is None or item.seq > last.seq:
+                last = item
+            if item.seq >= floor:
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    _match_heads(result, batch, boundary, end)
+                    batch = []
+    except OSError as exc:
+        result.add(Fault(FaultKind.OUTSIDE_HEAD_INVALID, 0, None,
+                         f"外部保管のチェーン先頭ファイル {path} を読めません（{exc.strerror or exc}）。",
+                         f"cannot read the outside heads file {path}: {exc}"))
+        return
+    if last is not None and last.seq < floor:
+        batch.append(last)  # trusted with the events before the start, but still the latest
+    _match_heads(result, batch, boundary, end)
+    if last is None:
+        return
+    result.last_outside_seq = last.seq
+    if last.seq > end:
+        result.add(Fault(FaultKind.OUTSIDE_HEAD_MISSING, end + 1, None,
+                         f"外部保管の署名済みチェーン先頭は連番 {last.seq}（{utc_iso(last.created_at)}）まで"
+                         f"ありますが、記録は連番 {end} で終わっています。連番 {end + 1}〜{last.seq} 以降の記録と"
+                         "チェックポイントが削除され、チェーン先頭が戻されています（末尾の削除）。",
+                         f"an outside signed head names seq {last.seq} ({utc_iso(last.created_at)}) but the log "
+                         f"ends at seq {end}: seq {end + 1}-{last.seq} and later were deleted with their "
+                         "checkpoints and the chain head moved back (tail deleted)."))
+
+
+def _match_heads(result: VerificationResult, batch: list[heads.OutsideHead], boundary: AuditCheckpoint | None,
+                 end: int) -> None:
+    """Each head of ``batch`` must find an event at its seq with its hash (heads beyond the
+    chain's end are reported once, as the tail, by the caller)."""
+    if not batch:
+        return
+    hashes: dict[int, set[str]] = defaultdict(set)
+    for seq, stored in AuditEvent.objects.filter(seq__in={h.seq for h in batch}).values_list("seq", "hash"):
+        hashes[seq].add(stored)
+    if boundary is not None:
+        hashes[boundary.seq].add(boundary.hash)
+    hashes[0].add(GENESIS)
+    for head in batch:
+        result.outside_heads_checked += 1
+        if head.hash in hashes.get(head.seq, ()) or head.seq > end:
+            continue
+        if not hashes.get(head.seq):
+            result.add(Fault(FaultKind.OUTSIDE_HEAD_MISSING, head.seq, None,
+                             f"外部保管の署名済みチェーン先頭（連番 {head.seq}）の記録がありません（削除）。",
+                             f"the event at seq {head.seq}, signed by an outside head, is gone (deleted)."))
+        else:
+            result.add(Fault(FaultKind.OUTSIDE_HEAD_MISMATCH, head.seq, None,
+                             f"連番 {head.seq} の記録のハッシュが外部保管の署名済みチェーン先頭と一致しません"
+                             "（この連番までのいずれかの記録が書き換えられ、ハッシュが再計算されています）。",
+                             f"the hash at seq {head.seq} differs from the outside signed head: an event up "
+                             "to it was rewritten and the chain re-hashed."))

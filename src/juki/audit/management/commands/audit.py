@@ -5,7 +5,10 @@
   event; exit 3 when the rows are intact but the append-only triggers are missing (the log is
   no longer protected against the next change: an auditor must look). The run is itself
   recorded (``AUDIT_VERIFIED``, with the exit code).
-- ``juki audit checkpoint`` — sign the chain head (``AUDIT_CHECKPOINT``).
+  It also checks the signed heads published outside the database (``JUKI_AUDIT_HEADS_FILE``,
+  or ``--heads FILE``, juki.audit.heads).
+- ``juki audit checkpoint [--if-due]`` — sign the chain head (``AUDIT_CHECKPOINT``); with
+  ``--if-due`` only when the automatic-checkpoint limits are reached (for cron / timers).
 - ``juki audit review --month YYYY-MM [--csv FILE]`` — the monthly access review
   (アクセス記録の点検, juki.audit.review): counts and flags per staff member, no resident data.
 - ``juki audit archive --before YYYY-MM-DD [--out DIR] [--dry-run]`` — archive to a file, then
@@ -22,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 
 from juki.audit import triggers
+from juki.audit.autocheckpoint import checkpoint_if_due
 from juki.audit.checkpoints import do_write_checkpoint
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
@@ -51,7 +55,8 @@ class Command(BaseCommand):
                                      required=True)
         p = subs.add_parser(
             "verify", help="ハッシュチェーンを検証する (verify the hash chain)",
-            description="操作記録のハッシュチェーン・チェックポイント署名・対象者索引を検証します。"
+            description="操作記録のハッシュチェーン・チェックポイント署名・対象者索引と、データベースの外に"
+                        "保管した署名済みチェーン先頭（JUKI_AUDIT_HEADS_FILE）との一致を検証します。"
                         "改ざんがなければ終了コード0、あれば最初の異常な記録を示して終了コード1、"
                         "記録は無事でも追記専用トリガーがなければ終了コード3を返します。"
                         " / Recompute the chain; exit 0 when intact, 1 naming the first broken event,"
@@ -64,11 +69,19 @@ class Command(BaseCommand):
         p.add_argument("--json", action="store_true", help="結果をJSONで出力する / print the result as JSON")
         p.add_argument("--no-targets", action="store_true",
                        help="対象者索引の照合を省く / skip the person-index cross-check")
-        subs.add_parser(
+        p.add_argument("--heads", metavar="FILE",
+                       help="照合する外部保管のチェーン先頭ファイル（既定 JUKI_AUDIT_HEADS_FILE） / outside heads file"
+                            " to check against (default JUKI_AUDIT_HEADS_FILE)")
+        c = subs.add_parser(
             "checkpoint", help="チェーン先頭に署名したチェックポイントを作成する (write a signed checkpoint)",
-            description="現在のチェーン先頭（連番とハッシュ）にEd25519で署名したチェックポイントを作成します。"
-                        " / Sign the current chain head with the audit-signing Ed25519 key.",
+            description="現在のチェーン先頭（連番とハッシュ）にEd25519で署名したチェックポイントを作成し、"
+                        "外部保管のチェーン先頭ファイルに追記します。"
+                        " / Sign the current chain head with the audit-signing Ed25519 key and append it to"
+                        " the outside heads file.",
         )
+        c.add_argument("--if-due", action="store_true", dest="if_due",
+                       help="自動チェックポイントの件数・時間の上限に達したときだけ作成する（cron用）"
+                            " / only when JUKI_AUDIT_CHECKPOINT_EVENTS / _SECONDS is reached (for cron)")
 
         t = subs.add_parser(
             "triggers", help="追記専用トリガーの状況表示・再設定 (show / reinstall the append-only triggers)",
@@ -114,21 +127,29 @@ class Command(BaseCommand):
         elif options["subcommand"] == "review":
             self.handle_review(options["month"], options.get("csv"))
         elif options["subcommand"] == "checkpoint":
-            self.handle_checkpoint()
+            self.handle_checkpoint(options["if_due"])
         elif options["subcommand"] == "triggers":
             self.handle_triggers(options["install"])
         else:
-            self.handle_verify(options["from_checkpoint"], options["json"], not options["no_targets"])
+            self.handle_verify(options["from_checkpoint"], options["json"], not options["no_targets"],
+                               options.get("heads"))
 
-    def handle_checkpoint(self) -> None:
-        cp = do_write_checkpoint(terminal_id="cli", function=FUNCTION, detail=cli_operator())
+    def handle_checkpoint(self, if_due: bool = False) -> None:
+        if if_due:
+            cp = checkpoint_if_due(function=FUNCTION)
+            if cp is None:
+                self.stdout.write("チェックポイントの作成は不要です（上限に達していません） / no checkpoint due")
+                return
+        else:
+            cp = do_write_checkpoint(terminal_id="cli", function=FUNCTION, detail=cli_operator())
         self.stdout.write(
             f"チェックポイントを作成しました: #{cp.pk} 連番 {cp.seq} ハッシュ {cp.hash} 鍵 {cp.key_id}\n"
             f"Checkpoint written: #{cp.pk} seq {cp.seq} hash {cp.hash} key {cp.key_id}"
         )
 
-    def handle_verify(self, from_checkpoint: bool, as_json: bool, check_targets: bool) -> None:
-        result = verify(from_checkpoint=from_checkpoint, check_targets=check_targets)
+    def handle_verify(self, from_checkpoint: bool, as_json: bool, check_targets: bool,
+                      heads_file: str | None = None) -> None:
+        result = verify(from_checkpoint=from_checkpoint, check_targets=check_targets, heads_file=heads_file)
         first = result.first
         detail = {
             **cli_operator(),
@@ -142,6 +163,9 @@ class Command(BaseCommand):
             "fault_count": result.fault_count,
             "first_fault": first.as_dict() if first else None,
             "missing_triggers": result.missing_triggers,
+            "heads_file": result.heads_file,
+            "outside_heads_checked": result.outside_heads_checked,
+            "last_outside_seq": result.last_outside_seq,
             "exit_code": (EXIT_BROKEN if not result.ok
                           else EXIT_TRIGGERS_MISSING if result.missing_triggers else EXIT_INTACT),
         }

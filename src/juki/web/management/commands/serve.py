@@ -18,11 +18,19 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, threads: int, **opts: Any) -> None:
         from waitress import serve
 
+        from juki.audit.autocheckpoint import start_ticker
         from juki.wsgi import application
 
         self._prepare_certificate_font()
+        # Signs the audit chain head when the time limit passes while no event arrives
+        # (juki.audit.autocheckpoint); a thread of its own, outside every request.
+        ticker = start_ticker()
         self.stdout.write(f"juki: http://{host}:{port}/ で待ち受けます（Ctrl+C で終了）")
-        serve(application, host=host, port=port, threads=threads, ident="juki")
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="juki")
+        finally:
+            if ticker is not None:
+                ticker.stop()
 
     def _prepare_certificate_font(self) -> None:
         """Build the certificate working font now (seconds, once per font version), not on the first

@@ -40,7 +40,7 @@ from ..models.person import ADDRESSEE_NO_DIGITS
 from ..my_numbers import seal
 from ..names import kana_search_key, kanji_search_key
 from .base import ChangeContext, ChangeHandler, ChangeItems, Plan
-from .item_types import path_label
+from .item_types import ItemInvalid, path_label, plain_text
 from .registry import handler_for
 
 T = TypeVar("T")
@@ -354,8 +354,18 @@ def approver_is_not_enterer(change: Change, actor: Actor) -> None:
         )
 
 
+def decision_comment(comment: str) -> str:
+    """A confirmer's or clerk's comment on a decision, under the text rule of every item
+    (no control characters or unassigned code points: ``TEXT_CHARACTER_NOT_ALLOWED``)."""
+    try:
+        return plain_text(comment)
+    except ItemInvalid as exc:
+        raise ValidationFailed(exc.code, f"コメント: {exc.message}", field="comment") from None
+
+
 def do_confirm_change(change_id: int, *, actor: Actor, comment: str = "") -> Change:
     """確定: apply a provisional change entered by someone else."""
+    comment = decision_comment(comment)
     detail: dict[str, Any] = {"change": change_id}
     with _audited_refusal(actor, Function.CHANGE_CONFIRM, "confirm", detail):
         actor.require(Function.CHANGE_CONFIRM)
@@ -394,6 +404,7 @@ def do_confirm_change(change_id: int, *, actor: Actor, comment: str = "") -> Cha
 
 def _close(change_id: int, *, actor: Actor, state: ChangeState, comment: str,
            guard: Callable[[Change, Actor], None], function: Function, event: EventType, action: str) -> Change:
+    comment = decision_comment(comment)
     detail: dict[str, Any] = {"change": change_id}
     with _audited_refusal(actor, function, action, detail):
         actor.require(function)

@@ -1,4 +1,4 @@
-"""The disclosure document (開示文書) — issue #5 "done when": a disclosure document for a demo
+"""The disclosure document (開示文書) — docs/privacy-disclosure.md: a disclosure document for a demo
 resident lists every access made to that resident, and nothing about other persons.
 
 Source: the assessments promise residents can obtain all data held on them and the record of

@@ -13,7 +13,7 @@ before that date (ties broken by ``version``); as known at a past moment, restri
 recorded by then.
 
 Items follow the union of what the source cities hold (Koriyama 別添2 (1): 182 items, Akita
-別添2 (1): 59 items; ../shared/domain/*-digest.md §4.1) that a register needs. Items of other
+別添2 (1): 59 items; the record items of their 全項目評価書) that a register needs. Items of other
 departments' businesses (insurance, pension, allowance eligibility) are not register items and
 are left to them.
 

@@ -1,4 +1,4 @@
-"""juki.core.compiled (issue #7): queries compiled once give exactly what their querysets give;
+"""juki.core.compiled (decision 0005): queries compiled once give exactly what their querysets give;
 inserts and updates written once store exactly what save() stores."""
 
 from __future__ import annotations

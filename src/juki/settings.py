@@ -95,7 +95,7 @@ TEMPLATES = [
 _default_db = f"sqlite:///{JUKI_HOME / 'juki.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameter binding (issue #7): psycopg sends the statement and the values
+    # Server-side parameter binding (decision 0005): psycopg sends the statement and the values
     # apart instead of quoting the values into the text (which cost ~18 % of a confirmed
     # change's Python time). No automatic prepared statements: a generic plan chosen for one
     # search's parameters could be slow for another's (a common surname's key range).

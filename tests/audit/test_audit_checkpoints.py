@@ -1,4 +1,4 @@
-"""Signed checkpoints (issue #2 item 6: "`juki audit checkpoint` writes an Ed25519-signed
+"""Signed checkpoints (decision 0002: "`juki audit checkpoint` writes an Ed25519-signed
 checkpoint of the chain head"): the signature verifies under the audit-signing key, and a
 forged or altered checkpoint is detected."""
 

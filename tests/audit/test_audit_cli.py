@@ -1,4 +1,4 @@
-"""``juki audit verify`` / ``juki audit checkpoint`` (issue #2 item 1 and 6: the command
+"""``juki audit verify`` / ``juki audit checkpoint`` (decision 0002: the command
 "exits non-zero naming the first altered, inserted or deleted event"; every subcommand has
 --help; the run is itself audited)."""
 

@@ -1,4 +1,4 @@
-"""Concurrent writers never fork the chain (issue #2 "Done when": "50 concurrent requests
+"""Concurrent writers never fork the chain (decision 0002: "50 concurrent requests
 appending audit events leave one unbroken chain (tested on PostgreSQL)").
 
 Each thread has its own database connection, as each request of a multi-threaded server

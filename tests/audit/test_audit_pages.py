@@ -1,4 +1,4 @@
-"""Auditor pages at /audit/ (issue #2 item 4: the auditor "read[s] and review[s] audit logs
+"""Auditor pages at /audit/ (decision 0002: the auditor "read[s] and review[s] audit logs
 ... no resident browsing"; item 6: reads are logged; digests §5: access records are reviewed
 by the responsible officer). Only AUDIT_READ reaches them — clerks and administrators get 403."""
 

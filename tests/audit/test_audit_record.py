@@ -1,4 +1,4 @@
-"""What ``record()`` stores: My Numbers never in clear (issue #2 item 6: "any My Number in
+"""What ``record()`` stores: My Numbers never in clear (decision 0002: "any My Number in
 criteria stored only as a keyed hash"; 番号法 — digests §5: 特定個人情報 is not written to
 access logs), and each event chained to the one before."""
 

@@ -1,4 +1,4 @@
-"""Retention of the audit log (10 years) and provision records (7 years) — issue #5 §6,
+"""Retention of the audit log (10 years) and provision records (7 years) — decision 0002,
 Hiroshima digest D2.9 (保存期間: 操作記録10年以上、提供記録7年) and D2.11 (offline media:
 archive file with manifest and signed boundary checkpoint)."""
 

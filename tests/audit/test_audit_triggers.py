@@ -1,4 +1,4 @@
-"""The database itself refuses to change or remove audit rows (issue #2 item 6: "UPDATE and
+"""The database itself refuses to change or remove audit rows (decision 0002: "UPDATE and
 DELETE on the audit table are refused by the database itself (trigger) on SQLite and
 PostgreSQL"; digests §5: access records are kept and protected from alteration).
 

@@ -1,5 +1,5 @@
 """``verify`` proves an untouched log intact and names the first altered, inserted or
-deleted event (issue #2 item 6 and "Done when": "Changing, deleting or inserting any audit
+deleted event (decision 0002: "Changing, deleting or inserting any audit
 row directly in the database (after dropping the trigger, as an attacker with DB access
 could) makes `juki audit verify` fail and name the event; an untouched log verifies").
 """

@@ -1,6 +1,6 @@
 """Certificate documents: what each document prints, read back from the PDF (pdftotext).
 
-Issue #4 §1 (documents: 和暦 date, certification statement, mayor's title and name, issuance
+docs/certificates.md (documents: 和暦 date, certification statement, mayor's title and name, issuance
 number), §2 (options: omitted items print 「省略」, My Number never by default, history on
 request), §5 (exact glyphs: 辻 U+E0102 and U+E0103 are different registered glyphs) and §6
 (verification code and QR code on every page).
@@ -177,7 +177,7 @@ def test_no_record_certificate_repeats_the_query_and_certifies_absence(city, tmp
 
 
 def test_two_ivs_variants_of_tsuji_are_different_registered_glyphs_in_the_document(city, tmp_path):
-    """Issue #4 §5 / Done when: 辻 U+8FBB U+E0102 (MJ025760) for the householder and U+E0103
+    """decision 0004: 辻 U+8FBB U+E0102 (MJ025760) for the householder and U+E0103
     (MJ025761) for his wife come out as the two registered glyphs of IPAmj明朝."""
     members = tsuji_household(city)
     pdf, _ = issue(DocumentType.RESIDENT_COPY_HOUSEHOLD, [m.person_id for m in members[:2]])

@@ -1,6 +1,6 @@
 """Certificate layouts: page 1 of each sample document, rasterised (pdftoppm -r 50 -gray), is
-compared with its reviewed reference image in tests/certificates/reference/ (issue #4 "Done
-when": layout tested against a reviewed reference image).
+compared with its reviewed reference image in tests/certificates/reference/ (docs/certificates.md:
+layout tested against a reviewed reference image).
 
 Regenerate after an intended layout change — and look at every image before committing it:
 
@@ -51,7 +51,7 @@ def test_the_comparison_notices_a_changed_layout():
 
 
 def test_the_two_ivs_variants_of_tsuji_print_differently_in_a_document():
-    """辻 U+E0102 and U+E0103 are different registered glyphs (issue #4 §5): swapping the
+    """辻 U+E0102 and U+E0103 are different registered glyphs (decision 0004): swapping the
     householder's variant changes the printed page, nothing else does."""
     members = samples.household()
     swapped = [dataclasses.replace(members[0], name=members[0].name.replace(TSUJI_1DOT, TSUJI_2DOT)), *members[1:]]

@@ -1,5 +1,5 @@
 """A character the certificate font cannot print is refused when it is entered, never printed
-as a box (issue #4 §5). The check sits in the change workflow, so every kind of change and
+as a box (decision 0004). The check sits in the change workflow, so every kind of change and
 every channel (screen, API) refuses it with the same code, naming the item."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """validate(): a document that must not be produced is refused with a stable code and a
-Japanese message, before anything is rendered (issue #4 "Bad input": a removed person on a
+Japanese message, before anything is rendered (docs/certificates-issuance.md: a removed person on a
 current-record form, an unknown person — refused with a specific message, nothing issued)."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_the_same_person_twice_is_refused(city):
 @pytest.mark.parametrize("doc", [DocumentType.RESIDENT_COPY_HOUSEHOLD, DocumentType.RESIDENT_COPY_PERSONAL,
                                  DocumentType.ENTRY_CERTIFICATE])
 def test_a_removed_person_on_a_current_record_form_is_refused(city, doc):
-    """A 除票 person gets a 除票の写し, not a 住民票の写し (issue #4 "Bad input")."""
+    """A 除票 person gets a 除票の写し, not a 住民票の写し (docs/certificates-issuance.md)."""
     (p, _) = removed_household(city)
     err = refused("certificate.removed_on_current_form", doc, [p.person_id], Options(items=("birth",)))
     assert "除票の写し" in err.message
@@ -116,7 +116,7 @@ def test_an_unknown_document_type_is_refused(city):
 
 
 def test_a_record_the_font_cannot_print_is_refused_never_printed_as_a_box(city):
-    """Issue #4 §5: a private-use character (U+E000) is not in IPAmj明朝; a record migrated
+    """decision 0004: a private-use character (U+E000) is not in IPAmj明朝; a record migrated
     with one is refused rather than printed with a missing glyph."""
     (p, *_) = tsuji_household(city)
     ResidentRecord.objects.filter(pk=p.pk).update(given_name="太\ue000郎")

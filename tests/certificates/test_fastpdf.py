@@ -1,4 +1,4 @@
-"""The direct PDF writer for certificate pages (issue #4 §5 exact glyphs, §8 speed).
+"""The direct PDF writer for certificate pages (exact glyphs: decision 0004; speed: docs/performance.md).
 
 The writer must print what WeasyPrint printed — same glyphs, same places — only faster; and it
 must never silently drop what it does not know: unknown HTML goes to WeasyPrint.
@@ -42,7 +42,7 @@ def full_font() -> TTFont:
 
 
 def test_two_ivs_variants_of_tsuji_print_as_the_two_registered_glyphs(full_font):
-    """Issue #4 §5: 辻 U+E0102 (MJ025760) and U+E0103 (MJ025761) are different glyphs, each the
+    """decision 0004: 辻 U+E0102 (MJ025760) and U+E0103 (MJ025761) are different glyphs, each the
     one IPAmj明朝 registers for the sequence (compared by outline with the full font)."""
     pdf, counts = fastpdf.write_pages([_page(_table(f"{TSUJI_1DOT}　太郎", f"{TSUJI_2DOT}　花子"))])
     assert counts == [1]

@@ -1,6 +1,6 @@
 """What IPAmj明朝 can print, and the working font's fidelity to it.
 
-Issue #4 §5: certificates print the registered glyph, IVS included; a character the font cannot
+decision 0004: certificates print the registered glyph, IVS included; a character the font cannot
 print is refused when it is entered, never printed as a box. IVS: Unicode Ideographic Variation
 Database; IPAmj明朝 registers its MJ glyphs in the Adobe-Japan1 / Moji_Joho collections and maps
 them in its cmap format-14 subtable.

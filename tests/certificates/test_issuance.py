@@ -2,7 +2,7 @@
 
 Sources: 住民基本台帳法12条 (本人又は同一世帯の者の請求), 12条の2 (国又は地方公共団体の機関の請求),
 12条の3 (本人等以外の者の請求: 請求事由を明らかにして), 番号利用法 / 住基法12条5項 (個人番号は本人等の
-請求に限り、既定では記載しない); issue #4 scope 2, 3, 4, 7 and "Bad input".
+請求に限り、既定では記載しない); docs/certificates-issuance.md.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def test_a_public_body_needs_its_name_purpose_and_official_id_and_pays_no_fee(co
 
 
 def test_a_third_party_without_a_purpose_is_refused_and_nothing_is_issued(counter, family):
-    """住基法12条の3第1項 and issue #4 "Bad input": a third-party request without purpose is refused, audited."""
+    """住基法12条の3第1項 and docs/certificates-issuance.md: a third-party request without purpose is refused, audited."""
     assert_refused(counter, "CERTIFICATE_PURPOSE_REQUIRED", **third_party(family[0], purpose="  "))
     assert_refused(counter, "CERTIFICATE_PURPOSE_CATEGORY_REQUIRED", **third_party(family[0], purpose_category=""))
 
@@ -224,7 +224,7 @@ def test_a_my_number_copy_prints_the_number_and_audits_a_purpose_bound_reveal(co
 
 
 def test_a_removed_person_on_a_current_record_form_is_refused(counter, family):
-    """issue #4 "Bad input": a removed person (除票) on a 住民票の写し is refused with a specific message."""
+    """docs/certificates-issuance.md: a removed person (除票) on a 住民票の写し is refused with a specific message."""
     me = family[1]
     me.status, me.removal_reason, me.removed_on = RecordStatus.REMOVED, RemovalReason.DEATH, dt.date(2024, 1, 1)
     me.retention_until = dt.date(2174, 1, 1)
@@ -266,7 +266,7 @@ def protected(make_staff: Callable[..., Staff], terminal: Any, family: list[Any]
 
 
 def test_a_third_party_request_for_a_protected_record_is_refused_and_nothing_is_issued(counter, family, protected):
-    """事務処理要領 第5-10 / issue #4 §4: a protected record is not issued to third parties; audited."""
+    """事務処理要領 第5-10 / docs/protection.md: a protected record is not issued to third parties; audited."""
     assert_refused(counter, "protection.refused", **third_party(family[0]))
     assert AuditEvent.objects.filter(event_type=EventType.PROTECTION_ISSUANCE_REFUSED).count() == 1
 

@@ -1,5 +1,5 @@
-"""The disclosure document lists the certificates issued about the person (issue #5 remainder,
-issue #4 §7): date, document type, requester type and issuance number — nothing of other persons.
+"""The disclosure document lists the certificates issued about the person (docs/privacy-disclosure.md,
+docs/certificates-issuance.md): date, document type, requester type and issuance number — nothing of other persons.
 
 Source: 個人情報保護法76条 (開示請求): the resident learns what was provided about them; the
 ledger (交付簿) is the record of each certificate issued.

@@ -1,6 +1,6 @@
 """The counter screens for certificates (/certificates/): form, issue, detail, download, reprint, void.
 
-Sources: issue #4 scope 3, 4, 7 (the requester, identity document, purpose and fee are recorded;
+Sources: docs/certificates-issuance.md (the requester, identity document, purpose and fee are recorded;
 a protected record shows a prominent warning at the counter); DESIGN §6 (deny by default).
 """
 
@@ -92,7 +92,7 @@ def test_reprint_and_void_from_the_detail_page(as_staff, clerk, family):
 
 
 def test_the_counter_sees_a_prominent_protection_warning(as_staff, clerk, make_staff, terminal, family):
-    """事務処理要領 第5-10 / issue #4 §4: the counter sees a prominent warning for a protected record."""
+    """事務処理要領 第5-10 / docs/protection.md: the counter sees a prominent warning for a protected record."""
     from juki.protection import actions as protection
 
     po1 = Actor(make_staff("po01", Role.PROTECTION_OFFICER), terminal.terminal_id)
@@ -132,7 +132,7 @@ def test_the_menu_offers_issuing_and_the_ledger_to_clerks(as_staff, clerk):
 
 
 def test_after_voiding_the_public_verification_page_shows_void(as_staff, clerk, family):
-    """issue #4 §6–7: a voided certificate stays in the ledger and no longer verifies as valid."""
+    """docs/certificates-verification.md: a voided certificate stays in the ledger and no longer verifies as valid."""
     from django.test import Client
 
     as_staff(clerk).post("/certificates/new/", issue_form(family[0]))

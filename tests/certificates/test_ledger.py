@@ -1,6 +1,6 @@
 """The issuance ledger (交付簿) and its daily report: every certificate issued, reprinted or voided.
 
-Source: issue #4 §7 ("Every certificate issued, reprinted or voided — by whom, for whom, at whose
+Source: docs/certificates-issuance.md ("Every certificate issued, reprinted or voided — by whom, for whom, at whose
 request, fee — with a daily ledger report"). Persons appear as addressee numbers, never names.
 """
 

@@ -1,7 +1,7 @@
 """Rendering certificates to PDF: exact IVS glyphs, extractable text, a subset font.
 
-Issue #4 §5 (exact glyphs: 辻 U+8FBB U+E0102 and U+E0103 are different registered glyphs) and
-"Done when": the two IVS variants of one base character come out as different glyphs.
+decision 0004 (exact glyphs: 辻 U+8FBB U+E0102 and U+E0103 are different registered glyphs) and
+the two IVS variants of one base character come out as different glyphs.
 """
 
 from __future__ import annotations

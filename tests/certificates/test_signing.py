@@ -1,4 +1,4 @@
-"""PDF signatures on certificates (issue #4 §6: "Sign the PDF ... so that any alteration is
+"""PDF signatures on certificates (docs/certificates-verification.md: "Sign the PDF ... so that any alteration is
 detectable"): the signature made by :func:`juki.certificates.signing.sign_pdf` validates with
 pyHanko itself, and fails after any change."""
 

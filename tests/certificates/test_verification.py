@@ -1,4 +1,4 @@
-"""Verification codes and the public verification page (issue #4 §6 and Done-when: "The
+"""Verification codes and the public verification page (docs/certificates-verification.md: "The
 verification endpoint confirms a genuine PDF and rejects a modified one"; the page confirms the
 document type, issue date and a hash of the content "without revealing personal data")."""
 
@@ -139,7 +139,7 @@ def test_code_page_shows_type_dates_status_and_hash_without_logging_in(issued: t
 
 
 def test_code_page_reveals_no_personal_data(issued: tuple[Certificate, bytes], client: Client) -> None:
-    """Issue #4 §6: confirms the document "without revealing personal data"."""
+    """docs/certificates-verification.md: confirms the document "without revealing personal data"."""
     cert, _ = issued
     text = client.get(reverse("verify-certificate", args=[cert.verification_code])).content.decode()
     for secret in (NAME, "鈴木", "花子", ADDRESS, "見本市", ISSUANCE_NUMBER, "987654", "clerk01",
@@ -363,7 +363,7 @@ def test_every_lookup_is_audited_with_ip_and_outcome_but_no_personal_data(
 
 def test_certificate_issued_at_the_counter_is_confirmed_and_its_page_shows_no_resident_data(
         clerk, terminal, client: Client) -> None:
-    """Issue #4 Done-when: the endpoint confirms the genuine PDF the counter issued (signed, its
+    """docs/certificates-verification.md: the endpoint confirms the genuine PDF the counter issued (signed, its
     code and QR URL printed on it) and rejects a modified one; no personal data on the page."""
     from tests.register.factories import add_household, small_city
 

@@ -1,4 +1,4 @@
-"""Disclosure, correction and suspension-of-use requests tracked to completion (issue #5 §5).
+"""Disclosure, correction and suspension-of-use requests tracked to completion (docs/privacy-disclosure.md).
 
 Every transition is an action, audited with the person as target; invalid transitions and
 missing reasons are refused and the refusal is audited (STYLE §2, §7).

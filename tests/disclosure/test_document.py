@@ -1,8 +1,8 @@
-"""The disclosure document (開示文書) — issue #5 "done when": a disclosure document for a demo
+"""The disclosure document (開示文書) — docs/privacy-disclosure.md: a disclosure document for a demo
 resident lists every access made to that resident, and nothing about other persons.
 
 Source: the assessments promise residents can obtain all data held on them and the record of
-who accessed it (DESIGN §6; ../shared/domain/*-digest.md §5 risk measures, 開示請求).
+who accessed it (DESIGN §6; the assessments' risk measures, 開示請求).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The disclosure document (開示文書) as an A4 PDF (issue #5 §5: the resident receives a document).
+"""The disclosure document (開示文書) as an A4 PDF (docs/privacy-disclosure.md: the resident receives a document).
 
 Rendered from a print template with IPAmj明朝 (docs/decisions/0004-pdf-rendering.md). Producing
 it is audited like the HTML document — a DISCLOSURE_DOCUMENT event with the person as target,

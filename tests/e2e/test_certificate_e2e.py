@@ -1,7 +1,7 @@
 """End to end in Debian's Chromium: a clerk searches a resident, issues a 住民票の写し at the
 counter and downloads the PDF, which carries the person's name.
 
-Source: issue #4 "Done when" (a Playwright test issues a 住民票の写し at the counter and
+Source: docs/certificates.md (a Playwright test issues a 住民票の写し at the counter and
 downloads the PDF); 住基法12条 (the person's own request, identity document checked).
 
 The browser is bound to the counter terminal by its signed cookie; the clerk then logs in for

@@ -1,8 +1,8 @@
 """End to end in Debian's Chromium: enrol the browser as a terminal, log in, enrol the second
 factor from the QR page's secret, and land on the menu.
 
-Source: issue #2 "Done when" (a demo staff member logs in with the second factor) and item 5
-(the browser is bound to a registered terminal by a signed cookie).
+Source: docs/security.md (a demo staff member logs in with the second factor and
+the browser is bound to a registered terminal by a signed cookie).
 """
 
 from __future__ import annotations

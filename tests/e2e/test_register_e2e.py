@@ -1,7 +1,7 @@
 """End to end in Debian's Chromium: a clerk enters a 転入 for a new person, an approver
 confirms it, and the clerk finds the person by kana (typed in hiragana) and date of birth.
 
-Source: issue #3 "Done when" (a Playwright test has a clerk enter a 転入 and an approver confirm
+Source: docs/register.md (a Playwright test has a clerk enter a 転入 and an approver confirm
 it, then finds the person by kana + date of birth); 住基法22条 (転入届); DESIGN §5 (a change
 takes effect only when a *different* authorised person confirms it).
 

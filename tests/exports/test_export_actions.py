@@ -1,7 +1,7 @@
 """Bulk output (大量出力): request → prior approval by the 管理責任者 → one encrypted, watermarked file.
 
 Source: Hiroshima digest (hiroshima-iwaki-003-004) A5.2 / D2.14 "大量のデータ出力に際しては、事前に
-管理責任者の承認を得る"; issue #5 §4 (purpose and scope, manager approval before it runs, file
+管理責任者の承認を得る"; docs/privacy-exports.md (purpose and scope, manager approval before it runs, file
 encrypted and watermarked with requester and time, production audited).
 """
 
@@ -194,7 +194,7 @@ def test_producing_before_approval_is_refused(clerk, city):
 
 def test_an_export_of_n_plus_one_records_with_no_approval_is_blocked(clerk, city):
     """D2.14 test: "an export of N+1 records with no approval is blocked" (juki's N is 0: every
-    export of personal data needs approval, issue #5 §4)."""
+    export of personal data needs approval, docs/privacy-exports.md)."""
     n = ResidentRecord.objects.filter(is_current=True, town_block=city.blocks[0]).count()
     add_household(city, [{"family_name": "追加"}], block=0)
     req = _request(clerk, city)

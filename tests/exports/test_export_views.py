@@ -1,6 +1,6 @@
 """大量出力の画面: clerk requests, manager approves or rejects, requester produces and downloads.
 
-Source: Hiroshima digest D2.14 (prior approval by the 管理責任者); issue #5 §4.
+Source: Hiroshima digest D2.14 (prior approval by the 管理責任者); docs/privacy-exports.md.
 """
 
 from __future__ import annotations

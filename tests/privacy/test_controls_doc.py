@@ -1,6 +1,6 @@
-"""docs/privacy-controls.md stays true: every code and test it names exists (issue #5 §7).
+"""docs/privacy-controls.md stays true: every code and test it names exists.
 
-Source: issue #5 §7 (traceability of every control in the digests §5 / §7 / PART D).
+Source: docs/privacy-controls.md (traceability of every control in the digests §5 / §7 / PART D).
 """
 
 from __future__ import annotations

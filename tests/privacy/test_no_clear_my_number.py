@@ -1,4 +1,4 @@
-"""No My Number in clear anywhere (issue #5 §2, first "done when").
+"""No My Number in clear anywhere (docs/privacy-controls.md, control 4.15).
 
 A whole session of ordinary work on a small synthetic city, through the HTTP layer as several
 personas — search, person pages and history, a birth, a 個人番号の変更 (new numbers), a 転入

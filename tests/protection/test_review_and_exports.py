@@ -1,4 +1,4 @@
-"""Protection measures in the access review (issue #5 §3, flag "access to protected (支援措置)
+"""Protection measures in the access review (docs/privacy-review.md, flag "access to protected (支援措置)
 records") and in bulk output (exports leave protected persons out; 事務処理要領 第5-10)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """History and the record as of a past date (DESIGN §5: "A record 'as of' any past date must be
-reproducible"; issue #3 §4: immutable versions with notified / effective / recorded dates)."""
+reproducible"; docs/register-history.md: immutable versions with notified / effective / recorded dates)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""個人番号の暗号鍵の更新 (issue #5 §1): ``juki keys rotate`` re-encrypts every My Number under a
+"""個人番号の暗号鍵の更新 (docs/privacy-keys.md): ``juki keys rotate`` re-encrypts every My Number under a
 new key, online, in short batches, resumable after interruption, losing nothing.
 
 番号法12条 (安全管理措置) and the 特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）

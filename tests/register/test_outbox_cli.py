@@ -1,4 +1,4 @@
-"""``juki outbox list`` / ``juki outbox replay`` (issue #3 §6: confirmed changes queue typed
+"""``juki outbox list`` / ``juki outbox replay`` (docs/register.md: confirmed changes queue typed
 events; "`juki outbox list` shows what is queued"). A My Number is never printed."""
 
 from __future__ import annotations

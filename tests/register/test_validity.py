@@ -1,4 +1,4 @@
-"""``valid_to`` (効力の終わり) kept by the database (juki.register.validity, issue #7).
+"""``valid_to`` (効力の終わり) kept by the database (juki.register.validity, docs/performance.md).
 
 The rule it encodes is the as-of rule of DESIGN §5 / juki.register.history: the version in force
 on D is the one with the latest valid_from on or before D, ties broken by the higher version.

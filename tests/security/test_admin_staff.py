@@ -2,7 +2,7 @@
 
 Sources: Hiroshima digest D1.1 (an account needs a user-ID application), D1.2 (transfer or
 retirement disables the account; no login afterwards), D1.3 (every account-change log entry
-carries the application number); issue #2 §3 (individual accounts, disabling ends sessions).
+carries the application number); docs/security.md (individual accounts, disabling ends sessions).
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def test_bootstrap_needs_the_application_number(db):
 
 
 def test_disabling_ends_sessions_at_once_and_keeps_roles(client, admin, clerk, terminal):
-    """Issue #2 §3 and Hiroshima digest D1.2: a transferred clerk's open session ends at once."""
+    """docs/security.md and Hiroshima digest D1.2: a transferred clerk's open session ends at once."""
     logged_in(client, clerk, terminal)
     assert client.get("/").status_code == 200
     assert Session.objects.count() == 1

@@ -1,7 +1,7 @@
 """A staff account linked to the staff member's own resident record (自身の宛名番号).
 
-The access review uses the link to flag looks at one's own and same-address records (issue #5
-§3; Koriyama digest §5.8, use outside duties). Only administrators (STAFF_MANAGE) set it,
+The access review uses the link to flag looks at one's own and same-address records (docs/privacy-review.md
+Koriyama digest §5.8, use outside duties). Only administrators (STAFF_MANAGE) set it,
 through the action, the staff detail screen or ``juki staff own-record``; the number must name
 a person in the register and every change is audited (Hiroshima digest D1.3: account changes are
 logged with their application number).

@@ -1,6 +1,6 @@
 """Terminal and API client actions: register, restrict, enrol, revoke; per-system API tokens.
 
-Sources: issue #2 §5 (registered terminals bound to the browser, API tokens restricted to
+Sources: docs/security.md (registered terminals bound to the browser, API tokens restricted to
 listed addresses); Hiroshima digest D1.5 (per-function terminal allow-list).
 """
 

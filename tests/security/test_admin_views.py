@@ -1,6 +1,6 @@
 """The administration pages (/admin/): thin views over the actions, Japanese UI, POST + CSRF.
 
-Sources: issue #2 §4 (two-administrator approval of role changes, administrators cannot view
+Sources: docs/security.md (two-administrator approval of role changes, administrators cannot view
 resident data), §5 (terminal registration and enrolment).
 """
 

@@ -1,6 +1,6 @@
 """API authentication: per-system tokens, restricted to listed addresses and granted functions.
 
-Sources: issue #2 item 5 (other systems authenticate with per-system tokens restricted to
+Sources: docs/security.md (other systems authenticate with per-system tokens restricted to
 listed IP addresses) and "Bad input" (malformed or expired token: 401/403, stable code,
 Japanese message, audited); Akita digest §5.4 requirement 42 (provision only to authorised
 parties over the regular route; unauthorised requests refused).

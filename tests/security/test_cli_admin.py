@@ -116,7 +116,7 @@ def test_staff_disable_enable_terminals_and_list(clerk, make_terminal):
 
 
 def test_staff_list_shows_the_linked_own_record(clerk):
-    # privacy review (issue #5): access to one's own record is flagged through this link
+    # privacy review (docs/privacy-review.md): access to one's own record is flagged through this link
     Staff.objects.filter(pk=clerk.pk).update(own_addressee_no=42)
     assert re.search(r"clerk01\t窓口 花子\t.*\t0000000042\n", run("staff", "list"))
 

@@ -1,7 +1,7 @@
-"""Key material is cached per process and the cache follows the key files (issue #7: the key
+"""Key material is cached per process and the cache follows the key files (docs/performance.md: the key
 files were read on every encrypt / hash). A key rotated by another process (``juki keys
 rotate`` is a separate process from the server) must be used from the next call on, or new
-values would be sealed under a key the rotation has already finished with (issue #5 §1)."""
+values would be sealed under a key the rotation has already finished with (docs/privacy-keys.md)."""
 
 from __future__ import annotations
 

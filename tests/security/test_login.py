@@ -1,7 +1,7 @@
 """Login, step 1 (職員ID + パスワード at a registered terminal): refusals, lockout, throttling.
 
 Sources: Akita digest §5.2 requirements 30 (ID + password + a second factor) and 32 (each
-user restricted to designated terminals); issue #2 "Bad input" (a clear refusal with a
+user restricted to designated terminals); docs/security.md (a clear refusal with a
 stable code, no "user exists" oracle, and an audit event for every refusal).
 """
 

@@ -1,6 +1,6 @@
 """The role × function matrix, enforced on every URL and every API operation.
 
-Issue #2 §4: "a test walks every URL and API endpoint for every role and asserts allow/deny
+docs/security.md: "a test walks every URL and API endpoint for every role and asserts allow/deny
 against the matrix, and fails when a new URL is not in the matrix." Hiroshima digest D1.4
 (a role lacking function F gets "forbidden") and D1.5 (per-function terminal allow-list).
 

@@ -1,6 +1,6 @@
 """Role changes need two administrators; separation of duties is enforced at request and approval.
 
-Sources: issue #2 §4 ("granting or revoking a role is audited and needs a second
+Sources: docs/security.md ("granting or revoking a role is audited and needs a second
 administrator's approval"; administrators cannot view resident data); DESIGN §6 (nobody
 confirms their own change); Hiroshima digest D1.3 (the application number is logged with
 every account change) and D1.4 (roles matched to duties).

@@ -2,7 +2,7 @@
 
 Sources: Akita digest §5.2 requirement 37 (lock the screen after inactivity; unlocking needs
 the password again); Koriyama digest §5.6 (access of retired and transferred staff is
-revoked); Hiroshima digest A5.2 (login and logout are recorded); issue #2 item 3 (sessions
+revoked); Hiroshima digest A5.2 (login and logout are recorded); docs/security.md (sessions
 expire; disabling an account ends its sessions at once; a password policy).
 """
 

@@ -1,7 +1,7 @@
 """Registered terminals: enrolling a browser, and sessions bound to the terminal they logged in at.
 
 Sources: Akita digest §5.2 requirement 32 (each user restricted to designated terminals);
-Hiroshima digest A5.1 (機能ごとにアクセスできる端末の制限); issue #2 item 5 (terminal ID bound
+Hiroshima digest A5.1 (機能ごとにアクセスできる端末の制限); docs/security.md (terminal ID bound
 to the browser by a signed httpOnly cookie; login from an unregistered or unassigned terminal
 refused and audited).
 """

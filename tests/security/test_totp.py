@@ -1,7 +1,7 @@
 """Login, step 2: the mandatory second factor (TOTP, RFC 6238) — enrolment, codes, replay.
 
 Sources: Akita digest §5.2 requirement 30 (ID + password *and* a second factor — there a
-security card; here a TOTP app, issue #2 item 3); issue #2 "Bad input" (wrong or replayed
+security card; here a TOTP app, docs/security.md; wrong or replayed
 TOTP code: clear refusal, stable code, audited).
 """
 

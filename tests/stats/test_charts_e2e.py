@@ -1,4 +1,4 @@
-"""The statistics charts render in Chromium (issue #6 "Done when": the charts render in the
+"""The statistics charts render in Chromium (docs/statistics.md: the charts render in the
 browser, Playwright screenshot test). The screenshots are saved in test-artifacts/ to be looked at.
 
 The statistics staff member logs in by a session made with Django's test client, as in

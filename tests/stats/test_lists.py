@@ -1,5 +1,5 @@
-"""Operational lists (issue #6 scope 3): counts on screen; the persons only through the bulk-output
-approval of issue #5 (Hiroshima digest D2.14: 大量のデータ出力に際しては、事前に管理責任者の承認を得る).
+"""Operational lists (docs/statistics.md): counts on screen; the persons only through the bulk-output
+approval (docs/privacy-exports.md; Hiroshima digest D2.14: 大量のデータ出力に際しては、事前に管理責任者の承認を得る).
 
 Rules and sources:
 - 届出期間経過: 届出日 more than 14 days after the 異動日 (住基法22条・23条・24条・25条・30条の46・47;

@@ -1,4 +1,4 @@
-"""Monthly movements (issue #6 scope 2): 転入・転出・出生・死亡・転居 by month, by origin and
+"""Monthly movements (docs/statistics.md): 転入・転出・出生・死亡・転居 by month, by origin and
 destination (住民基本台帳人口移動報告: 従前の住所地・転出先), foreign residents by nationality ×
 status of residence."""
 

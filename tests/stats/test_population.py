@@ -1,4 +1,4 @@
-"""Population as of a date from history (issue #6 scope 1): equal to hand-computed counts and to
+"""Population as of a date from history (docs/statistics.md): equal to hand-computed counts and to
 the record in force on that date person by person (juki.register.history.record_as_of)."""
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def test_bench_gives_the_figure_beside_the_raw_group_by_baseline(hist):
     assert result["seconds"] > 0 and result["baseline_seconds"] > 0
 
 
-# --- back-dated versions (issue #7: the as-of rule through valid_to, juki.register.validity) ----------
+# --- back-dated versions (docs/performance.md: the as-of rule through valid_to, juki.register.validity) ----------
 
 def counted_by_block_person_by_person(on):
     out: dict[int, int] = {}

@@ -1,4 +1,4 @@
-"""Statistics screens (issue #6 scope 4–5): the statistics role sees aggregates only, suppressed;
+"""Statistics screens (docs/statistics.md): the statistics role sees aggregates only, suppressed;
 clerks without 統計 are denied; the lists show counts and send persons through the bulk-output
 approval; every view is audited with its criteria and no personal data (7001–7005)."""
 

@@ -93,7 +93,7 @@ def record(
     target_ids = [
         text_normal(person_target(t), AuditEventTarget._meta.get_field("person_id").max_length) for t in targets
     ]
-    # No savepoint inside the caller's transaction (issue #7: two round trips per event): an
+    # No savepoint inside the caller's transaction (decision 0005: two round trips per event): an
     # event is written with the work it records or not at all, so a failure here fails the
     # caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):

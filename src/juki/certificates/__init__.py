@@ -1,4 +1,4 @@
-"""Certificates (証明書): rendering foundation for issue #4.
+"""Certificates (証明書): rendering foundation for docs/certificates.md.
 
 Plain modules for now (no models, URLs or migrations):
 

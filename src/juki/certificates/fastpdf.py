@@ -1,4 +1,4 @@
-"""Direct PDF writer for certificate pages (issue #4 §5 and §8; docs/decisions/0004-pdf-rendering.md).
+"""Direct PDF writer for certificate pages (docs/performance.md; docs/decisions/0004-pdf-rendering.md).
 
 WeasyPrint lays out a real 住民票の写し page (≈110 table cells) in ≈110–190 ms of CPU, half of
 it in box building, table layout and drawing even with no text at all: it cannot reach the

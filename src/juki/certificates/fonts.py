@@ -1,6 +1,6 @@
 """The certificate font: IPAmj明朝, what it can print, and the fast "working font".
 
-Certificates print names glyph for glyph (issue #4 §5). Names registered with MJ variant
+Certificates print names glyph for glyph (decision 0004). Names registered with MJ variant
 characters are stored as Ideographic Variation Sequences (IVS): a base character followed by a
 variation selector, e.g. 辻 U+8FBB U+E0102 (一点しんにょう) and 辻 U+8FBB U+E0103 (二点しんにょう).
 IPAmj明朝 maps such sequences to their registered glyphs in its cmap format-14 subtable.

@@ -1,4 +1,4 @@
-"""Querysets compiled to SQL once per process and run again with new values (issue #7).
+"""Querysets compiled to SQL once per process and run again with new values (decision 0005).
 
 Django turns a queryset into SQL on every run. For the hot queries of a confirmed change — the
 current version of a person's record on the ~80-column ``ResidentRecord`` with its town block

@@ -130,7 +130,7 @@ class DisclosureDocument:
     outbound: list[dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     access: list[AccessRow] = field(default_factory=list)
-    #: Certificates issued about the person (証明書の交付, issue #4 §7): date, type, requester type, number.
+    #: Certificates issued about the person (証明書の交付, docs/certificates-issuance.md): date, type, requester type, number.
     certificates: list[dict[str, Any]] = field(default_factory=list)
 
 

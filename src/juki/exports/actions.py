@@ -2,7 +2,7 @@
 
 Hiroshima digest D2.14: "大量のデータ出力に際しては、事前に管理責任者の承認を得る". juki is
 stricter than the digest's "above a threshold": *every* export of personal data needs the
-approval (issue #5 §4), and no other screen produces a list of residents.
+approval (docs/privacy-exports.md), and no other screen produces a list of residents.
 
 - :func:`do_request_export` (``EXPORT_REQUEST``): purpose (required), a registered kind and
   its parameters; the count at request time is what the manager approves.

@@ -97,7 +97,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["town_block"].choices = [("", "指定しない"), *town_block_choices()]  # type: ignore[attr-defined]
         if not my_number_allowed:
-            # Only the My Number officer may search by My Number (issue #3 §5): the field is not
+            # Only the My Number officer may search by My Number (docs/register-search.md): the field is not
             # rendered, and a value posted anyway is ignored.
             del self.fields["my_number"]
 

@@ -4,7 +4,7 @@ When a 転出 is recorded, the municipality gives the person a 転出証明書 t
 municipality with the 転入届 (住基法22条2項, 施行令23条), or sends its data through the
 community server for a card-based move-in (特例転入, 住基法24条の2). This module gathers what
 the certificate carries, from the removed record, as a plain dict; the certificate PDF and its
-issuance ledger belong to issue #4.
+issuance ledger are the certificates app's (docs/certificates.md).
 
 Items (住基法施行令23条 as we read it: the record's 氏名, 出生の年月日, 男女の別, 世帯主・続柄,
 戸籍の表示, 住民票コード, 個人番号 and, for foreign residents, the 30条の45 items; plus 転出先

@@ -23,7 +23,7 @@ def retention_until(removed_on: dt.date) -> dt.date:
 
 
 #: Record items printed on certificates (氏名・住所・本籍 …): an unprintable character is refused
-#: when entered, never printed as a box (issue #4 §5).
+#: when entered, never printed as a box (decision 0004).
 PRINTED_ITEMS: dict[str, str] = {
     "family_name": "氏", "given_name": "名", "alias_name": "通称", "concurrent_name": "併記名",
     "former_surname": "旧氏", "alphabet_name": "アルファベット氏名", "banchi": "番地", "katagaki": "方書",

@@ -1,6 +1,6 @@
-"""Resident search (住民検索), issue #3 §5 — the one search the staff UI and the API call.
+"""Resident search (住民検索), docs/register-search.md — the one search the staff UI and the API call.
 
-Rules (DESIGN §6, issue #3 §5; the assessments' promise that an identity search needs at
+Rules (DESIGN §6, docs/register-search.md; the assessments' promise that an identity search needs at
 least two criteria besides sex and that results are capped):
 
 - an identity search combines at least two of *name*, *date of birth* and *address*

@@ -8,7 +8,7 @@ last one. Then
 
     the version in force on D  ⇔  valid_from ≤ D AND (valid_to IS NULL OR valid_to > D)
 
-— one row per person, found without comparing a version with its siblings (issue #7: the
+— one row per person, found without comparing a version with its siblings (docs/performance.md: the
 population statistics read only the rows in force instead of anti-joining every version).
 Because the order is by ``valid_from`` first, the next version's ``valid_from`` is the minimum
 over all later versions; two versions with the same ``valid_from`` give the earlier one an

@@ -7,7 +7,7 @@ implementing the same three methods and naming it in ``JUKI_KEY_PROVIDER``.
 Keys are named by purpose and carry a key ID, so ciphertexts and signatures say which key
 made them and rotation can keep old keys for reading.
 
-Key material is cached per process (issue #7: reading the files on every encrypt / hash cost
+Key material is cached per process (docs/performance.md: reading the files on every encrypt / hash cost
 more than the cryptography). Each cache entry remembers the file's identity (inode, size,
 mtime, ctime) and is used only while one ``stat`` of the file still gives the same identity, so
 a rotation by another process (``juki keys rotate`` replaces ``<purpose>.current``) or a key

@@ -9,7 +9,7 @@ class StatsConfig(AppConfig):
     verbose_name = "統計"
 
     def ready(self) -> None:
-        # The operational lists leave the system only as export kinds under prior approval (#5).
+        # The operational lists leave the system only as export kinds under prior approval (docs/privacy-exports.md).
         from .export_kinds import register_all
 
         register_all()

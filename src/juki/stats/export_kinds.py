@@ -2,7 +2,7 @@
 
 Registered into :mod:`juki.exports.kinds` when the app is ready (``StatsConfig.ready``): a list of
 persons leaves the system only through the request → prior approval → encrypted production
-of issue #5. Columns are fixed here and carry no My Number.
+of the bulk output (docs/privacy-exports.md). Columns are fixed here and carry no My Number.
 
 - ``stats_late_notifications`` — 届出期間経過の異動 (住基法22〜25条・30条の46・47, 52条2項);
   parameters ``start``, ``end`` (異動日の範囲);

@@ -2,7 +2,7 @@
 
 Each list is a rule with its legal source; :func:`counts` gives the numbers the screen shows, and
 the person-level rows leave the system only as an export kind (:mod:`juki.stats.export_kinds`)
-under the prior approval of the 管理責任者 (issue #5, Hiroshima digest D2.14).
+under the prior approval of the 管理責任者 (docs/privacy-exports.md, Hiroshima digest D2.14).
 
 - 届出期間経過（14日）: confirmed changes whose notification came more than 14 days after the
   異動日 — 転入 (住基法22条), 転居 (23条), 転出 (24条), 世帯変更 (25条), 外国人住民の届出

@@ -9,7 +9,7 @@ force on D is then the one row of the person with ``valid_from <= D < valid_to``
 so :func:`in_force_on` is a plain filter and the counts are exactly those of
 :func:`juki.register.history.record_as_of` person by person, computed by the database.
 :func:`population` runs the same rule as one portable SQL statement (:data:`POPULATION_SQL`)
-that reads only a covering index of the resident rows in force — issue #7: the former
+that reads only a covering index of the resident rows in force — docs/performance.md: the former
 anti-join over every version took 33 s at 3,800,000 residents (11.5 M versions); see
 docs/performance.md "Session 3: population statistics" and docs/statistics.md.
 
@@ -153,7 +153,7 @@ def _in_force_arm(valid_to: str) -> str:
   WHERE r.status = '{RecordStatus.RESIDENT.value}' AND r.{valid_to} AND r.valid_from <= %(on)s"""  # noqa: S608 - constants only
 
 
-#: One statement computes everything (issue #7: one pass over the rows in force, not three). The
+#: One statement computes everything (docs/performance.md: one pass over the rows in force, not three). The
 #: CTE ``pop`` is the population of the day — the resident versions in force, one per person
 #: (``valid_from <= D < valid_to``, :func:`in_force_on`), with the age on the day; ``pop`` is a
 #: UNION ALL of the open versions (``valid_to IS NULL``) and the closed ones still in force

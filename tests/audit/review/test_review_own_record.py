@@ -1,4 +1,4 @@
-"""Review flags for access to one's own record and to same-address records (issue #5 §3:
+"""Review flags for access to one's own record and to same-address records (docs/privacy-review.md:
 "access to one's own, same-surname or same-address records"; Koriyama digest §5.8, use outside
 duties). Seeded on top of the month in conftest.py: the anomalies added here are flagged, the
 five there keep their flags, and normal activity — including a linked clerk's — raises none.

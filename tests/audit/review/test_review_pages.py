@@ -1,4 +1,4 @@
-"""Auditor screens for the access review (issue #5 §3): report, CSV, marking flags reviewed.
+"""Auditor screens for the access review (docs/privacy-review.md): report, CSV, marking flags reviewed.
 Every use is audited (DESIGN §6); only auditors hold AUDIT_REVIEW (security/roles.py)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The access review report as an A4 PDF (issue #5 §3: "as a page and as PDF/CSV").
+"""The access review report as an A4 PDF (docs/privacy-review.md: "as a page and as PDF/CSV").
 
 The PDF is rendered from a print template with IPAmj明朝 (docs/decisions/0004-pdf-rendering.md);
 it lists per-staff counts, the flags and the reviewers' marks with comments. Downloading it is

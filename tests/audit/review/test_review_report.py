@@ -1,5 +1,5 @@
-"""The access review report flags each seeded anomaly and no normal activity (issue #5 §3,
-"Done when": "In a test scenario seeded with anomalies, the review report flags each of them
+"""The access review report flags each seeded anomaly and no normal activity (docs/privacy-review.md,
+"In a test scenario seeded with anomalies, the review report flags each of them
 and no normal activity"). Sources per rule are in juki.audit.review.rules and
 docs/privacy-review.md."""
 
@@ -161,7 +161,7 @@ def test_peer_volume_needs_enough_peers(scenario: Scenario, settings: Any) -> No
 
 
 def test_prints_and_exports_are_counted_by_action(db: None, at: Any) -> None:
-    """Issue #5 §3: prints and exports per staff member; certificate issue and bulk output
+    """docs/privacy-review.md: prints and exports per staff member; certificate issue and bulk output
     write actions "print" / "export" (or EXPORT_PRODUCED)."""
     from juki.audit.events import EventType
     from juki.audit.log import record

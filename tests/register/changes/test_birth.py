@@ -193,7 +193,7 @@ def test_a_child_cannot_be_a_second_householder_and_takes_the_household_address(
 
 
 def test_a_birth_accepts_only_its_own_items_and_never_a_typed_my_number(family, clerk):
-    """Issue #3 §3: each kind accepts only its own items; a My Number is generated, never typed."""
+    """docs/register.md: each kind accepts only its own items; a My Number is generated, never typed."""
     head, _ = family
     with refused("CHANGE_ITEM_NOT_ALLOWED") as exc:
         enter(clerk, "birth", child_items(head.household_id, my_number="123456789018"))
@@ -224,7 +224,7 @@ def test_a_rejected_birth_issues_no_numbers(family, clerk, approver):
 
 
 def test_a_birth_entered_on_the_staff_screen_waits_for_confirmation(family, as_staff, clerk, approver):
-    """Issue #3 §7: the entry form shows the kind's items; blank optional inputs (the new-household
+    """docs/register.md: the entry form shows the kind's items; blank optional inputs (the new-household
     address) do not count as entered; the change then waits for a different staff member."""
     head, _ = family
     today = clock.today()

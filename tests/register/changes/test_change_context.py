@@ -1,4 +1,4 @@
-"""What a change reads (ChangeContext, issue #7): one query brings the person's current record
+"""What a change reads (ChangeContext, decision 0005): one query brings the person's current record
 with their household's resident members; the change's base versions — the versions a
 confirmation checks for staleness — are still only the records the plan read."""
 

@@ -1,4 +1,4 @@
-"""The statements one confirmed 転居 costs (issue #7: confirmed changes ≥ 100/s; the path is
+"""The statements one confirmed 転居 costs (decision 0005: confirmed changes ≥ 100/s; the path is
 latency-bound, so every round trip counts — docs/performance.md, "Confirmed changes").
 
 Guards against the redundant look-ups coming back: the person's record comes with their

@@ -130,7 +130,7 @@ def test_a_removed_person_cannot_die_again(city, clerk):
 
 
 def test_a_date_of_death_before_birth_or_before_the_current_record_is_refused(city, clerk, approver):
-    """Dates are consistent (issue #3 §3): no death before birth, and no removal dated before the
+    """Dates are consistent (docs/register.md): no death before birth, and no removal dated before the
     version in force (the current record stays the record as of today)."""
     (baby,) = add_household(city, [{"birth_year": DIED.year, "birth_month": DIED.month, "birth_day": DIED.day,
                                      "valid_from": DIED}])

@@ -83,7 +83,7 @@ def test_diplomatic_and_official_statuses_are_not_registrable(resident, clerk):
 
 
 def test_an_expiry_before_the_effective_date_is_refused(resident, clerk):
-    """Dates are consistent (issue #3 §3): a period of stay granted today does not end in the past."""
+    """Dates are consistent (docs/register.md): a period of stay granted today does not end in the past."""
     with refused("FOREIGN_STAY_EXPIRY_PAST"):
         enter(clerk, "foreign_status", {"person": resident.person_id,
                                         "stay_expires_on": (clock.today() - dt.timedelta(days=30)).isoformat()})

@@ -125,7 +125,7 @@ def test_a_former_surname_change_notifies_a_domicile_elsewhere(city, clerk, appr
 
 
 def test_a_former_surname_entry_accepts_only_its_items_and_valid_romaji(married, clerk):
-    """Issue #3 §3: only the form's items; romaji is written in Roman letters."""
+    """docs/register.md: only the form's items; romaji is written in Roman letters."""
     with refused("CHANGE_ITEM_NOT_ALLOWED"):
         enter(clerk, "former_surname_entry", {"person": married.person_id, **ENTRY, "family_name": "佐藤"})
     with refused("CHANGE_ITEM_INVALID") as exc:

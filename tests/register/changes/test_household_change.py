@@ -89,7 +89,7 @@ def test_relationships_must_be_standard_codes(family, clerk):
 
 
 def test_a_head_change_takes_no_persons(family, clerk):
-    """住基法25条 / issue #3 §3: each kind (and variant) accepts only its own items."""
+    """住基法25条 / docs/register.md: each kind (and variant) accepts only its own items."""
     head, wife, *_ = family
     with refused("CHANGE_ITEM_NOT_ALLOWED", field="persons"):
         enter(clerk, "household_change", change("head_change", head.household_id, persons=[wife.person_id]))
@@ -106,7 +106,7 @@ def test_a_late_household_change_is_flagged(family, clerk):
 
 
 def test_a_household_changed_after_entry_is_refused_as_stale(family, clerk, approver):
-    """Issue #3 (bad input: stale form, optimistic locking): the members changed after the 世帯変更 (住基法25条) was entered."""
+    """docs/register.md (bad input: stale form, optimistic locking): the members changed after the 世帯変更 (住基法25条) was entered."""
     head, wife, child3, child4 = family
     entered = enter(clerk, "household_change", change("split", head.household_id, persons=[child4.person_id],
                                                       relationships={str(child4.person_id): "householder"}))

@@ -230,7 +230,7 @@ def test_an_impossible_date_of_birth_is_refused(city, clerk):
 
 
 def test_a_move_in_before_birth_is_refused(city, clerk):
-    """Dates are consistent (issue #3 §3): nobody moves before being born."""
+    """Dates are consistent (docs/register.md): nobody moves before being born."""
     born = days_ago(1)
     with refused("CHANGE_BEFORE_BIRTH"):
         enter(clerk, "move_in", move_in_items(city, [incoming(birth_year=born.year, birth_month=born.month,
@@ -251,7 +251,7 @@ def test_the_same_person_twice_in_one_move_in_is_refused(city, clerk):
 
 @pytest.mark.parametrize(("where", "extra"), [("items", {"remarks": "x"}), ("person", {"status": "removed"})])
 def test_a_move_in_accepts_only_its_own_items(city, clerk, where, extra):
-    """Only the items on the form can be entered (issue #3 §3; Akita §5 input validation)."""
+    """Only the items on the form can be entered (docs/register.md; Akita §5 input validation)."""
     items = (move_in_items(city, [incoming()], **extra) if where == "items"
              else move_in_items(city, [incoming(**extra)]))
     with refused("CHANGE_ITEM_NOT_ALLOWED"):

@@ -123,7 +123,7 @@ def test_the_destination_is_required(city, clerk):
 
 
 def test_a_move_out_accepts_only_its_own_items(city, clerk):
-    """住基法24条: the 転出届 carries 氏名, 転出先 and 予定年月日 only (issue #3 §3: only its own items)."""
+    """住基法24条: the 転出届 carries 氏名, 転出先 and 予定年月日 only (docs/register.md: only its own items)."""
     (head,) = add_household(city, [{}])
     with refused("CHANGE_ITEM_NOT_ALLOWED", field="town_block"):
         enter(clerk, "move_out", out([head.person_id], town_block=city.blocks[1].code))
@@ -208,7 +208,7 @@ def test_there_is_no_certificate_without_a_move_out(city, clerk, approver, kind)
 
 
 def test_a_move_out_cannot_take_effect_before_the_current_version(city, clerk, approver):
-    """History (issue #3 §4): a new version never takes effect before the one it follows, so the
+    """History (docs/register-history.md): a new version never takes effect before the one it follows, so the
     record as of any date is reproducible from the versions."""
     (head,) = add_household(city, [{}])
     apply(clerk, approver, "move_within", {"persons": [head.person_id], "town_block": city.blocks[1].code},

@@ -62,7 +62,7 @@ def test_cancelling_a_planned_move_out_makes_the_household_resident_again(city, 
 
 
 def test_after_a_cancelled_move_out_the_person_is_resident_as_of_every_date(city, clerk, approver):
-    """住基法24条 / history (issue #3 §4): the withdrawn removal never took effect, so the record
+    """住基法24条 / history (docs/register-history.md): the withdrawn removal never took effect, so the record
     as of the planned date and after is the restored resident record."""
     (head,) = add_household(city, [{}])
     planned = clock.today() + dt.timedelta(days=7)

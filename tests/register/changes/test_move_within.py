@@ -142,7 +142,7 @@ def test_a_whole_household_moving_in_with_another_household_joins_it(city, clerk
 
 
 def test_relationships_are_not_items_of_a_whole_household_move(city, clerk):
-    """住基法23条 / issue #3 §3: a 転居 changes only address items — a whole household keeps its relationships."""
+    """住基法23条 / docs/register.md: a 転居 changes only address items — a whole household keeps its relationships."""
     (head,) = add_household(city, [{}])
     with pytest.raises(JukiError) as exc:
         enter_move(clerk, [head.person_id], city, relationships={str(head.person_id): "child"})

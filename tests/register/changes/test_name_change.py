@@ -77,7 +77,7 @@ def test_a_surname_change_applies_to_everyone_named_but_a_given_name_to_one_pers
 
 
 def test_a_change_that_changes_nothing_is_refused(city, clerk):
-    """Issue #3 §3: a change must change its items."""
+    """docs/register.md: a change must change its items."""
     (p,) = add_household(city, [{}])
     with refused("NAME_CHANGE_NOTHING"):
         enter(clerk, "name_change", {"persons": [p.person_id], "cause": "marriage", "family_name": p.family_name})
@@ -115,7 +115,7 @@ def test_a_new_family_name_equal_to_the_former_surname_is_flagged(city, clerk):
 
 
 def test_a_name_change_accepts_only_its_own_items(city, clerk):
-    """Issue #3 §3: each change kind accepts only its own items (no address in a name change)."""
+    """docs/register.md: each change kind accepts only its own items (no address in a name change)."""
     (p,) = add_household(city, [{}])
     with refused("CHANGE_ITEM_NOT_ALLOWED") as exc:
         enter(clerk, "name_change", {"persons": [p.person_id], "cause": "marriage", "family_name": "新井",

@@ -41,7 +41,7 @@ def test_search_through_the_api_follows_the_same_rules_and_is_audited(city, api_
 
 def test_a_truncated_api_search_reports_how_many_matched(city, api_client, settings):
     """The API tells a client how many matched (``total_capped``, counted up to 1,000) when the
-    rows are capped; the staff screen only asks to narrow the search (issue #7: the screen's
+    rows are capped; the staff screen only asks to narrow the search (docs/performance.md: the screen's
     search does not pay for the count)."""
     settings.JUKI_SEARCH_LIMIT = 2
     for i in range(4):

@@ -1,12 +1,12 @@
-"""住民検索 at scale (issue #7): the matches come from ONE ordered, limited statement.
+"""住民検索 at scale (docs/performance.md): the matches come from ONE ordered, limited statement.
 
-issue #7 (search p95 ≤ 50 ms at 3.8 M residents; docs/performance.md "Session 3: search"):
+search p95 ≤ 50 ms at 3.8 M residents (docs/performance.md, "Session 3: search"):
 a name search used to collect up to 1,000 ids from the name-key query and from the
 other-names query (振り仮名・旧氏・通称) in Python and fetch the page with a third query.
 It now asks the database once — the two arms each ordered and limited, merged by ``UNION``
 with the outer ``ORDER BY … LIMIT`` — and counts the matches (「該当件数」, shown by the API as
 ``total_capped``) only when the page is truncated. The results must not change: same rows,
-same order, a person found by two names listed once (DESIGN §6, issue #3 §5).
+same order, a person found by two names listed once (DESIGN §6, docs/register-search.md).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def no(rec) -> str:
     SearchCriteria(name="シケン", town_block="0001001"),  # the bench's kana prefix + town block
 ], ids=["kana+birth", "kanji+birth", "kana+town-block"])
 def test_a_name_search_reads_the_register_with_one_select(city, clerk, act, criteria):
-    """issue #7: one ordered LIMIT statement for the matches, not two id queries and a fetch."""
+    """docs/performance.md: one ordered LIMIT statement for the matches, not two id queries and a fetch."""
     person(city, _block=0)
     person(city, _block=1, birth_year=1990)
     with CaptureQueriesContext(connection) as ctx:
@@ -93,7 +93,7 @@ def other_names_city(city):
 
 
 def test_names_found_only_as_furigana_former_surname_or_alias_are_merged_in_display_order(city, clerk, act):
-    """issue #3 §5: 振り仮名・旧氏・通称 are searched too; the merged list is ordered like every
+    """docs/register-search.md: 振り仮名・旧氏・通称 are searched too; the merged list is ordered like every
     result (kana key, date of birth, addressee number) and lists a person once."""
     people = other_names_city(city)
     result = search_residents(act(clerk), SearchCriteria(name="さかい", birth="1980"))

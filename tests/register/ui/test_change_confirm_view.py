@@ -1,6 +1,6 @@
 """確認待ち一覧・異動の確認: before/after for approvers, confirm, reject, cancel — four-eyes.
 
-Source: issue #3 §3 ("entered provisionally and effective only when a *different* authorised
+Source: docs/register.md ("entered provisionally and effective only when a *different* authorised
 user confirms it") and §7 (the provisional-change queue with before/after side by side);
 DESIGN §6 (nobody confirms their own change); Koriyama/Akita digests §5 (a second person
 confirms every input, correction and deletion).

@@ -1,6 +1,6 @@
 """The generic entry form: every kind's form is built from its items model, nested items too.
 
-Source: issue #3 §7 ("one entry form per change kind showing only that kind's items") — so a
+Source: docs/register.md ("one entry form per change kind showing only that kind's items") — so a
 kind added later gets its form without screen code; 住基法22条 (転入: the persons moving in,
 each with the items of the 転出証明書).
 """

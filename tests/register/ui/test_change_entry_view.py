@@ -1,6 +1,6 @@
 """異動入力の画面: the kind picker and one entry form per kind with only that kind's items.
 
-Source: issue #3 §3 ("each change kind accepts only its own items") and §7 ("one entry form per
+Source: docs/register.md ("each change kind accepts only its own items", "one entry form per
 change kind showing only that kind's items"); Koriyama/Akita digests §5 (only the items on the
 form can be entered); "Bad input" (a stale form is refused — optimistic locking).
 """
@@ -131,7 +131,7 @@ def test_an_impossible_date_is_refused_naming_the_field(as_staff, clerk, househo
 
 
 def test_the_person_link_prefills_the_form_and_a_stale_form_is_refused(as_staff, clerk, approver, household, city):
-    """Optimistic locking (issue #3 "Bad input"): the form opened on version 1; the record was
+    """Optimistic locking (docs/register.md): the form opened on version 1; the record was
     changed meanwhile, so the entry is refused with CHANGE_STALE_FORM."""
     from django.test import Client
     from tests.conftest import logged_in

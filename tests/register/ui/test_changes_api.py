@@ -1,6 +1,6 @@
 """The change API (/api/v1/changes): the same workflow as the screens, four-eyes for systems too.
 
-Source: issue #3 §7 ("a JSON API under /api/v1/ for the same operations, described by an
+Source: docs/api.md ("a JSON API under /api/v1/ for the same operations, described by an
 OpenAPI document") and "Bad input" (an approver confirming their own change is refused with a
 specific code); DESIGN §3 (errors as RFC 9457 problem+json with a stable code and a Japanese
 message); DESIGN §6 (nobody confirms their own change).

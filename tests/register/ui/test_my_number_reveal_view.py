@@ -1,4 +1,4 @@
-"""個人番号の表示 on the person screen (issue #5 §2): purpose-bound, audited, shown once.
+"""個人番号の表示 on the person screen (docs/privacy-controls.md): purpose-bound, audited, shown once.
 
 Source: 番号法 (特定個人情報は個人番号利用事務の目的の範囲内でのみ取り扱う); DESIGN §6 (My
 Numbers masked on screen, revealed only by the My Number officer with a purpose, each reveal

@@ -1,4 +1,4 @@
-"""住民票照会・世帯照会 (issue #3 §4 and §7): current record with every item grouped, household,
+"""住民票照会・世帯照会 (docs/register.md): current record with every item grouped, household,
 history with the three dates, the record as of a past date, and links to enter a change.
 
 Source: 住基法7条 (the items of a resident record); DESIGN §5 (history: notified, effective and

@@ -1,4 +1,4 @@
-"""住民検索の画面 (issue #3 §5 and §7): the criteria form, the results, the refusals.
+"""住民検索の画面 (docs/register.md): the criteria form, the results, the refusals.
 
 Source: DESIGN §6 (identity searches need at least two criteria besides sex; results are
 capped; My Numbers searched only by the My Number officer); Koriyama/Akita digests §5.

@@ -1,4 +1,4 @@
-"""``bench()`` (issue #4 §8): the figures ``juki bench`` will print. No timing assertions:
+"""``bench()`` (docs/performance.md): the figures ``juki bench`` will print. No timing assertions:
 the figures themselves live in docs/performance.md."""
 
 from __future__ import annotations

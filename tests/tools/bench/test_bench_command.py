@@ -1,4 +1,4 @@
-"""``juki bench --quick`` end to end on a small city (issue #7 §2): every figure with its
+"""``juki bench --quick`` end to end on a small city (docs/performance.md): every figure with its
 baseline and ratio, as a table and as JSON. No timing assertions — only that each figure is
 measured through juki's path beside a baseline from the same run."""
 

@@ -1,4 +1,4 @@
-"""The streaming demo loader at small N (issue #7 §1): counts, history, removed records,
+"""The streaming demo loader at small N (docs/performance.md): counts, history, removed records,
 bulk index rebuild, bounded memory, progress. Runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def test_counts_in_the_database_match_what_the_loader_reports():
 
 
 def test_persons_have_several_history_versions_on_average():
-    """Issue #7 §1: "several history versions per person on average"."""
+    """docs/performance.md: "several history versions per person on average"."""
     counts = load_demo(residents=N, seed=5)
     assert counts.versions / counts.persons >= 2
     reasons = set(ResidentRecord.objects.filter(version__gt=1).values_list("change_reason", flat=True))

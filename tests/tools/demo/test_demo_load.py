@@ -1,4 +1,4 @@
-"""`juki demo`: the demo city loaded into the database (issue #2 item 7)."""
+"""`juki demo`: the demo city loaded into the database (README.md, "juki demo")."""
 
 from __future__ import annotations
 

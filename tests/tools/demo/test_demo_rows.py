@@ -1,4 +1,4 @@
-"""The demo loader's rows (issue #7 §1, bulk load ≥ 10,000 residents/s): chunks generated
+"""The demo loader's rows (docs/performance.md, bulk load ≥ 10,000 residents/s): chunks generated
 alike wherever they run, worker processes, COPY text equal to psycopg's, COPY FREEZE and the
 two-pass ANALYZE. Runs on SQLite and on PostgreSQL."""
 

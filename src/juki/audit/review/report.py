@@ -30,7 +30,7 @@ from juki.audit.models import AuditEvent, ReviewMark
 
 ACCESS_EVENT_TYPES = frozenset({EventType.RESIDENT_SEARCH, EventType.RESIDENT_VIEW, EventType.MY_NUMBER_REVEALED})
 OUTPUT_ACTIONS = frozenset({"print", "export"})
-#: Event types that are a print or an export whatever their action word (bulk output, #5 §4).
+#: Event types that are a print or an export whatever their action word (bulk output, docs/privacy-exports.md).
 EXPORT_EVENT_TYPES = frozenset(t for t in (getattr(EventType, "EXPORT_PRODUCED", None),) if t is not None)
 
 #: Search criteria keys as logged by juki.register.search, with their Japanese names.

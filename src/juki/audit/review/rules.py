@@ -239,7 +239,7 @@ def flag_no_change_view(ctx: RuleContext, line: StaffReview) -> list[Flag]:
 
     Source: Akita digest requirement 57 (§5.2, §5.4) "flag suspicious searches (e.g. searches
     not tied to an application) for cross-checking against application documents"; jlis-001b
-    risk digest §5 (monthly log vs application-form review); issue #5 §3.
+    risk digest §5 (monthly log vs application-form review); docs/privacy-review.md.
 
     A view (``RESIDENT_VIEW``, ok) is *tied* when any person it shows has a Change (異動) entered
     or decided that same day — by anyone — or a certificate request (交付請求) about them (or made by
@@ -278,7 +278,7 @@ def is_working_time(at: dt.datetime) -> bool:
 def flag_off_hours(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(2) 執務時間外のアクセス: resident access outside working hours.
 
-    Source: issue #5 §3 ("access outside working hours"); Koriyama digest §5.8 (use outside
+    Source: docs/privacy-review.md ("access outside working hours"); Koriyama digest §5.8 (use outside
     duties, 事務外利用の禁止). Working hours are ``JUKI_WORKING_HOURS`` (default 08:00–19:00
     Asia/Tokyo); Saturdays, Sundays and ``JUKI_REVIEW_CLOSED_DAYS`` count as outside. National
     holidays are not known unless listed in ``JUKI_REVIEW_CLOSED_DAYS`` (no holiday library is
@@ -300,7 +300,7 @@ def flag_off_hours(ctx: RuleContext, line: StaffReview) -> list[Flag]:
 def flag_peer_volume(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(3) 同じ役割の職員と比べて多い件数: volume far above peers.
 
-    Source: issue #5 §3 ("volumes far above peers"); Hiroshima digest D2.13 (review reports
+    Source: docs/privacy-review.md ("volumes far above peers"); Hiroshima digest D2.13 (review reports
     per user support interviews about searches without business need).
 
     For each role the staff member holds, peers are the other active staff with that role.
@@ -340,7 +340,7 @@ def staff_surname(name: str) -> str:
 def flag_same_surname(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(4) 職員と同じ氏の住民の照会: access to one's own or relatives' records (名字一致).
 
-    Source: issue #5 §3 ("access to one's own, same-surname or same-address records");
+    Source: docs/privacy-review.md ("access to one's own, same-surname or same-address records");
     Koriyama digest §5.8 (use outside duties).
 
     Limitation: staff accounts are not linked to the register, so one's *own* record and
@@ -373,7 +373,7 @@ def flag_same_surname(ctx: RuleContext, line: StaffReview) -> list[Flag]:
 def flag_protected_records(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(5) 支援措置対象者の記録へのアクセス: any look at a protected person by non-protection staff.
 
-    Source: issue #5 §3 ("access to protected (支援措置) records"); 住民基本台帳事務処理要領
+    Source: docs/privacy-review.md ("access to protected (支援措置) records"); 住民基本台帳事務処理要領
     第5-10 (the records of victims of DV, stalking and child abuse are guarded against misuse).
     Every successful search hit, view, My Number reveal, print or export whose targets include a
     person under a measure in force *that day* (confirmed, within its period, not yet ended —
@@ -407,7 +407,7 @@ def flag_protected_records(ctx: RuleContext, line: StaffReview) -> list[Flag]:
 def flag_repeated_denials(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(6) 拒否の繰り返し: ``JUKI_REVIEW_DENIAL_THRESHOLD`` (3) or more denials in one day.
 
-    Source: issue #5 §3 ("repeated denials"); Koriyama digest §5.7 (a record is kept also when
+    Source: docs/privacy-review.md ("repeated denials"); Koriyama digest §5.7 (a record is kept also when
     processing was attempted but not permitted). Any event with outcome "denied" counts:
     refused screens, refused searches and views, "not found" answers.
     """
@@ -439,7 +439,7 @@ def flag_own_record(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(7) 職員本人の住民記録へのアクセス: a staff member viewing, finding in a search, revealing the
     My Number of, or printing their own record.
 
-    Source: issue #5 §3 ("access to one's own ... records"); Koriyama digest §5.8 (use outside
+    Source: docs/privacy-review.md ("access to one's own ... records"); Koriyama digest §5.8 (use outside
     duties, 事務外利用の禁止). Needs the staff account linked to the register (自身の宛名番号, set
     by administrators: ``juki staff own-record`` or the staff detail screen); unlinked staff
     are not checked. One flag per staff member and day.
@@ -458,7 +458,7 @@ def flag_same_address(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(8) 職員と同一住所の住民記録へのアクセス: looks at records of the staff member's household or
     address (family, housemates).
 
-    Source: issue #5 §3 ("access to ... same-address records"); Koriyama digest §5.8.
+    Source: docs/privacy-review.md ("access to ... same-address records"); Koriyama digest §5.8.
     For each day, the staff member's own record *in force that day* gives their household and
     address (town block, 番地 and 方書, compared without width or spacing differences); a looked-at
     person (as for rule 7) is flagged when their version in force that day is in the same

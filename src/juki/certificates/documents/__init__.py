@@ -1,4 +1,4 @@
-"""Certificate documents (証明書の内容とレイアウト), issue #4 §1, §2, §5.
+"""Certificate documents (証明書の内容とレイアウト), docs/certificates.md.
 
 The interface the issuance actions (:mod:`juki.certificates.actions`) code against:
 
@@ -156,7 +156,7 @@ def validate(document_type: DocumentType | str, person_ids: Sequence[int], optio
     current-record form (住民票の写し・記載事項証明書) is not asked for a removed person (除票),
     a 除票の写し only for a removed one; a 世帯連記式 or 転出証明書 covers one household; a
     転出証明書 needs a recorded 転出; a 不在住証明書 needs a query no record matches; every
-    text to print is printable by the certificate font (issue #4 §5: never a box).
+    text to print is printable by the certificate font (decision 0004: never a box).
     """
     from juki.certificates.models import DocumentType
 

@@ -1,7 +1,7 @@
 """The page frame every certificate shares, its stylesheet and pagination.
 
 Every page carries, whatever the document: the title, the issuance number (交付番号), the
-verification code (照合番号) and a QR code of the verification URL (issue #4 §6), and the page
+verification code (照合番号) and a QR code of the verification URL (docs/certificates-verification.md), and the page
 number as 「x／y」. The certification statement (認証文), the date in 和暦 and the mayor's title
 and name close the last page.
 

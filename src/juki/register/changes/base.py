@@ -93,7 +93,7 @@ class Plan:
 
 
 def _current_with_household(lock: bool) -> CompiledQuery[ResidentRecord]:
-    # One query (issue #7): the person's current version and the current resident members of
+    # One query (decision 0005): the person's current version and the current resident members of
     # their household, which nearly every kind asks for next. The town block (住所) and its
     # municipality come joined. Only record rows are locked — never the town blocks other
     # changes write addresses into — in addressee-number order, so that two changes locking
@@ -119,7 +119,7 @@ def _listing(rec: ResidentRecord) -> tuple[int, int]:
     return (rec.listing_order, rec.person_id)
 
 
-#: Compiled once per process (issue #7: Django's compilation of these queries cost more than running them).
+#: Compiled once per process (decision 0005: Django's compilation of these queries cost more than running them).
 _CURRENT, _CURRENT_LOCKED = _current_with_household(False), _current_with_household(True)
 _MEMBERS, _MEMBERS_LOCKED = _household_members(False), _household_members(True)
 _TOWN_BLOCK = CompiledQuery(
@@ -139,7 +139,7 @@ class ChangeContext:
         #: Rows fetched but not (yet) read by the plan, and households' member lists.
         self._fetched: dict[int, ResidentRecord] = {}
         self._households: dict[int, list[ResidentRecord]] = {}
-        # Looked up once per change (issue #7): a plan asks for them more than once.
+        # Looked up once per change (decision 0005): a plan asks for them more than once.
         self._town_blocks: dict[str, TownBlock] = {}
         self._municipality: Municipality | None = None
 

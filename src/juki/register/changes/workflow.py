@@ -259,7 +259,7 @@ def _diff(plan: Plan, ctx: ChangeContext) -> list[dict[str, Any]]:
 def _plan(handler: ChangeHandler, items: ChangeItems, ctx: ChangeContext) -> Plan:
     plan = handler.plan(items, ctx)
     for nv in plan.versions:
-        # issue #4 §5: an unprintable character is refused when entered (text carried over
+        # decision 0004: an unprintable character is refused when entered (text carried over
         # unchanged from the current version is not re-judged).
         before = ctx.current(nv.person_id) if nv.person_id is not None else None
         entered = {k: v for k, v in nv.fields.items() if before is None or getattr(before, k, None) != v}
@@ -282,7 +282,7 @@ def _context(effective_on: dt.date, notified_on: dt.date | None, *, lock: bool) 
 
 # --- actions ----------------------------------------------------------------------------------
 
-# Compiled once per process (issue #7): the statements of every change, without Django
+# Compiled once per process (decision 0005): the statements of every change, without Django
 # building them anew each time.
 _INSERT_CHANGE = CompiledInsert(Change)
 _INSERT_RECORD = CompiledInsert(ResidentRecord)

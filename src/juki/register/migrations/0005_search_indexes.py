@@ -1,4 +1,4 @@
-"""Indexes for every search path at city scale (issue #7 §4; EXPLAIN output in docs/performance.md).
+"""Indexes for every search path at city scale (EXPLAIN output in docs/performance.md).
 
 Written as SQL (not ``models.Index``) because most are PostgreSQL expression or trigram
 indexes that match, character for character, the expressions juki.register.search generates

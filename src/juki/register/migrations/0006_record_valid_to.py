@@ -1,4 +1,4 @@
-"""The end of each version's validity (効力の終わり, ``ResidentRecord.valid_to``), issue #7.
+"""The end of each version's validity (効力の終わり, ``ResidentRecord.valid_to``), docs/performance.md.
 
 1. the column (NULL everywhere);
 2. backfilled in one statement from the next version of the same person in the order

@@ -1,4 +1,4 @@
-"""Town block + 振り仮名 / 旧氏 / 通称 (issue #7, kana prefix + town block p95 ≤ 50 ms at 3.8 M).
+"""Town block + 振り仮名 / 旧氏 / 通称 (docs/performance.md, kana prefix + town block p95 ≤ 50 ms at 3.8 M).
 
 ``search_residents`` now filters the block by its id (a constant, no longer a join on the code),
 so the planner can put the block into each arm of the other-names BitmapOr — which it could not

@@ -1,4 +1,4 @@
-"""Current records by date of birth (issue #7, scope 4: every search path with the index it needs).
+"""Current records by date of birth (docs/performance.md: every search path with the index it needs).
 
 A Latin-letter name with a birth year (外国人住民のアルファベット氏名＋生年) has no selective
 index of its own: the 3,800,000-resident EXPLAIN of session 3 showed PostgreSQL walking the

@@ -40,7 +40,7 @@ class DatePrecision(models.TextChoices):
 
 
 class ChangeReason(models.TextChoices):
-    """異動事由: why a version of the record was written. Issue #3 adds one handler per kind."""
+    """異動事由: why a version of the record was written. One handler per kind (docs/register.md)."""
 
     INITIAL = "initial", "初期登録（移行）"
     BIRTH = "birth", "出生"

@@ -13,7 +13,7 @@ before that date (ties broken by ``version``); as known at a past moment, restri
 recorded by then.
 
 Items follow the union of what the source cities hold (Koriyama 別添2 (1): 182 items, Akita
-別添2 (1): 59 items; ../shared/domain/*-digest.md §4.1) that a register needs. Items of other
+別添2 (1): 59 items; the record items of their 全項目評価書) that a register needs. Items of other
 departments' businesses (insurance, pension, allowance eligibility) are not register items and
 are left to them.
 
@@ -236,7 +236,7 @@ class ResidentRecord(models.Model):
             ),
             models.Index(fields=["name_key"], condition=_CURRENT, name="record_cur_name"),
             # a birth date (or year) with a Latin-letter name: without it the search walked the
-            # whole name index for the year (838 ms at 3.8 M residents; 100 ms with it — issue #7)
+            # whole name index for the year (838 ms at 3.8 M residents; 100 ms with it — docs/performance.md)
             models.Index(fields=["birth_year", "birth_month", "birth_day"], condition=_CURRENT, name="record_cur_birth"),
             models.Index(fields=["town_block", "banchi"], condition=_CURRENT, name="record_cur_address"),
             models.Index(fields=["household", "listing_order"], condition=_CURRENT, name="record_cur_household"),

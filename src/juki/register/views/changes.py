@@ -40,7 +40,7 @@ from .common import EMPTY, actor, display_value, error_page, field_label, refusa
 # --- kinds -------------------------------------------------------------------------------------
 
 R = ChangeReason
-#: How the kind picker groups kinds (issue #3 §3), by the legal reason of each kind.
+#: How the kind picker groups kinds (docs/register.md), by the legal reason of each kind.
 KIND_GROUPS: list[tuple[str, set[str]]] = [
     ("住所・世帯の届出", {R.MOVE_IN, R.MOVE_IN_FROM_ABROAD, R.MOVE_WITHIN, R.MOVE_OUT, R.MOVE_ABROAD, R.HOUSEHOLD_CHANGE}),
     ("戸籍の届出による異動", {R.BIRTH, R.DEATH, R.NAME_CHANGE, R.DOMICILE_CHANGE, R.FORMER_SURNAME, R.FURIGANA}),

@@ -1,4 +1,4 @@
-"""住民検索: the criteria form and the results table (issue #3 §5).
+"""住民検索: the criteria form and the results table (docs/register-search.md).
 
 The rules — at least two criteria besides sex, the result cap, the My Number officer only for
 My Number, the audit event with the criteria — live in :func:`juki.register.search.search_residents`;

@@ -1,4 +1,4 @@
-"""Certificate rendering speed (issue #4 §8): the function ``juki bench`` calls.
+"""Certificate rendering speed (docs/performance.md): the function ``juki bench`` calls.
 
 ``bench(pages=40)`` renders a real 4-person 住民票の写し 世帯連記式 page with IVS names, built
 by the certificate documents with its QR code (:func:`juki.certificates.sample.certificate_page`),
@@ -75,7 +75,7 @@ def _fonttools_pages(html: str, css: str, count: int) -> None:
 def bench(pages: int = 40, *, rounds: int = 3, include_fonttools: bool = True) -> dict[str, Any]:
     """Measure naive and optimised rendering of the sample page; return the figures.
 
-    ``result["optimised"]["pages_per_second"]`` is the figure issue #4 §8 asks for (target
+    ``result["optimised"]["pages_per_second"]`` is the figure docs/performance.md sets a target for (target
     ≥ 20 on one core); ``result["ratio"]`` is optimised / naive.
     """
     if pages < 1:

@@ -1,4 +1,4 @@
-"""The ``juki bench`` measurements (issue #7 §2): each figure beside its baseline.
+"""The ``juki bench`` measurements (docs/performance.md): each figure beside its baseline.
 
 Every figure is measured through juki's own path and, in the same run, the *baseline*: the
 minimal raw SQL (or raw library call) doing the same data work. ``ratio`` is always the
@@ -74,7 +74,7 @@ SEARCH_LABELS = {
     "resident_code": "検索 住民票コード",
     "my_number": "検索 個人番号（ブラインドインデックス）",
 }
-# Issue #7 §3: PostgreSQL, 3.8 M residents, 2 cores.
+# docs/performance.md: PostgreSQL, 3.8 M residents, 2 cores.
 TARGETS = {
     "load": ("≥ 10,000 住民/s", lambda f: f["value"] >= 10_000),
     "changes_seq": ("≥ 100 件/s", lambda f: f["value"] >= 100),

@@ -1,6 +1,6 @@
 """The demo municipality (デモ自治体): a deterministic synthetic Akita City (052019).
 
-Three stages, so that millions of residents stream with bounded memory on both cores (issue #7):
+Three stages, so that millions of residents stream with bounded memory on both cores (docs/performance.md):
 
 1. :class:`~juki.tools.demo.generator.DemoCityGenerator` — pure Python, no database. It
    yields one :class:`~juki.tools.demo.plans.HouseholdPlan` at a time: members with names,

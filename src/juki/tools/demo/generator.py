@@ -53,7 +53,7 @@ class DemoCityGenerator(History):
         self.block_by_code = {b.code: b for b in self.blocks}
         self._block_pick = WeightedChoice(self.blocks, [b.weight for b in self.blocks])
         self._buildings: dict[str, list[tuple[str, str, str]]] = {}
-        # Unique numbers without remembering them: bounded memory at millions (issue #7).
+        # Unique numbers without remembering them: bounded memory at millions (docs/performance.md).
         # Each chunk draws from its own block of STRIDE counters (see households()).
         self._resident_codes = UniqueDigits(master, 10, resident_code_id.check_digit)
         self._my_numbers = UniqueDigits(master, 11, my_number_id.check_digit)

@@ -1,4 +1,4 @@
-"""``juki bench``: measure juki's paths beside the raw database work (issue #7 §2)."""
+"""``juki bench``: measure juki's paths beside the raw database work (docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -35,11 +35,6 @@ OUTSIDE = re.compile(r"\.\./shared\b|\bshared/(?:domain|seeds|DESIGN)")
 #: Citations in docs/architecture.md's directory map, whose rows other work was rewriting when
 #: this test was written; the rows are fixed when those changes are merged. Each entry must still
 #: be present (test below), so the exemption goes with the last of them.
-PENDING = {
-    "docs/architecture.md": ("(issue #4)", "(支援措置, issue #4 §4)", "(issue #4 §1–2, §5)"),
-}
-
-
 def _files() -> list[Path]:
     out: list[Path] = []
     for name in SCANNED:
@@ -69,8 +64,6 @@ def _violations(pattern: re.Pattern[str]) -> list[str]:
         if text is None:
             continue
         rel = path.relative_to(ROOT).as_posix()
-        for allowed in PENDING.get(rel, ()) if pattern is TRACKER else ():
-            text = text.replace(allowed, "")
         for number, line in enumerate(text.splitlines(), 1):
             for match in pattern.finditer(line):
                 found.append(f"{rel}:{number}: {match.group(0)!r} in {line.strip()[:120]}")
@@ -101,10 +94,3 @@ def test_no_paths_outside_the_repository():
 )
 def test_the_pattern_tells_a_tracker_citation_from_other_hashes(line, cited):
     assert bool(TRACKER.search(line)) is cited
-
-
-def test_the_pending_exemptions_are_still_needed():
-    for rel, snippets in PENDING.items():
-        text = (ROOT / rel).read_text(encoding="utf-8")
-        for snippet in snippets:
-            assert snippet in text, f"{rel} no longer has {snippet!r}: remove it from PENDING"

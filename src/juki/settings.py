@@ -7,6 +7,9 @@ Everything that differs between installations comes from the environment:
 - ``JUKI_SECRET_KEY``: Django's secret key; generated into JUKI_HOME on first use if unset.
 - ``JUKI_IDLE_LOCK_SECONDS``: idle time before the screen locks (default 600).
 - ``JUKI_DEBUG``: "1" only on a developer's machine.
+- ``JUKI_PORT``: the port ``juki serve`` listens on (default 8000; ``make run PORT=8001``).
+- ``JUKI_PUBLIC_BASE_URL``: the address people and QR codes reach juki at; by default the
+  served address (``http://127.0.0.1:<port>/``).
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long cache headers; every other response
+    # (register pages, search results, API JSON, refusals) is never stored by the browser.
+    "juki.security.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +146,25 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind HTTPS the browser is told to use nothing else for a year (HSTS; SecurityMiddleware
+# sends it on secure requests only). Not for subdomains: the municipality's other hosts are
+# not juki's to decide.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+# Content-Security-Policy (django-csp): scripts, styles, images and form targets from juki
+# itself only; no inline script or style, no eval, no framing, no plug-ins. Every page's
+# script and style is a static file (docs/security.md "Response headers").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 JUKI_IDLE_LOCK_SECONDS = int(os.environ.get("JUKI_IDLE_LOCK_SECONDS", 600))
 JUKI_LOGIN_MAX_FAILURES = int(os.environ.get("JUKI_LOGIN_MAX_FAILURES", 5))

@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(usage())
         return 0
+    # Everything juki writes (database, exports, archives, keys) is for its own user only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juki.settings")
     from django.core.management import execute_from_command_line
 

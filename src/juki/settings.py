@@ -22,7 +22,19 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 JUKI_HOME = Path(os.environ.get("JUKI_HOME", Path.cwd() / "var")).resolve()
-JUKI_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def owner_only(path: Path, mode: int) -> None:
+    """Take group and other access off ``path`` (0700 / 0600) if this user owns it: JUKI_HOME
+    holds the register (names, addresses) and its keys, for no other local user to read
+    (個人情報保護法23条 安全管理措置; docs/security.md "Files")."""
+    st = path.stat()
+    if st.st_uid == os.getuid() and st.st_mode & 0o077:
+        os.chmod(path, mode)
+
+
+JUKI_HOME.mkdir(mode=0o700, parents=True, exist_ok=True)
+owner_only(JUKI_HOME, 0o700)
 
 
 def _secret_key() -> str:
@@ -116,6 +128,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(JUKI_HOME / "test.sqlite3")}
+    _sqlite_path = Path(DATABASES["default"]["NAME"])
+    if DATABASES["default"]["NAME"] != ":memory:" and _sqlite_path.parent.is_dir():
+        # Create the database file owner-only before SQLite does (it would use 0644); SQLite
+        # gives its -wal and -shm files the database file's permissions. Files of an older
+        # installation are tightened too.
+        os.close(os.open(_sqlite_path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for _suffix in ("", "-wal", "-shm", "-journal"):
+            if (_file := Path(f"{_sqlite_path}{_suffix}")).exists():
+                owner_only(_file, 0o600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "security.Staff"

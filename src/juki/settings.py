@@ -195,9 +195,13 @@ JUKI_LOGIN_IP_WINDOW_SECONDS = 300
 JUKI_TERMINAL_COOKIE = "juki_terminal"
 JUKI_KEY_DIR = Path(os.environ.get("JUKI_KEY_DIR", JUKI_HOME / "keys"))
 JUKI_MUNICIPALITY_NAME = os.environ.get("JUKI_MUNICIPALITY_NAME", "")
-# Public verification of certificates (/verify/): the base URL printed in the QR code, the rate
-# limit per client IP ("lookups/seconds") and the largest PDF accepted for comparison.
-JUKI_PUBLIC_BASE_URL = os.environ.get("JUKI_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The port `juki serve` listens on unless --port says otherwise (`make run PORT=8001`).
+JUKI_PORT = int(os.environ.get("JUKI_PORT", 8000))
+# The address people reach juki at, printed in the terminal-enrolment URL and the certificates'
+# verification QR code; empty: the served address (juki.core.addresses).
+JUKI_PUBLIC_BASE_URL = os.environ.get("JUKI_PUBLIC_BASE_URL", "")
+# Public verification of certificates (/verify/): the rate limit per client IP
+# ("lookups/seconds") and the largest PDF accepted for comparison.
 JUKI_VERIFY_RATE = os.environ.get("JUKI_VERIFY_RATE", "30/600")
 JUKI_VERIFY_MAX_UPLOAD_BYTES = int(os.environ.get("JUKI_VERIFY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
 # Resident search (住民検索): at most this many rows per search (「検索条件を絞り込んでください」).

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# make run PORT=8001: serve on another port (the printed URLs follow it).
+PORT   ?= $(or $(JUKI_PORT),8000)
 
 .PHONY: run test lint install dev-install clean
 
@@ -20,8 +22,8 @@ install dev-install: $(STAMP)
 ## make run: set up, migrate the embedded database, load the demo city and staff, serve.
 run: $(STAMP)
 	$(BIN)/juki migrate --no-input
-	$(BIN)/juki demo --if-empty
-	$(BIN)/juki serve
+	JUKI_PORT=$(PORT) $(BIN)/juki demo --if-empty
+	JUKI_PORT=$(PORT) $(BIN)/juki serve
 
 ## make test: lint and the whole suite (SQLite by default; DATABASE_URL for PostgreSQL).
 test: $(STAMP)

@@ -14,10 +14,12 @@ COMMANDS: dict[str, str] = {
     "serve": "職員画面とAPIを起動する (serve the staff UI and API with waitress)",
     "migrate": "データベースを最新の構造にする (apply database migrations)",
     "demo": "デモ自治体・デモ職員を作成する (load the deterministic demo municipality and staff)",
-    "staff": "職員アカウントの作成・無効化・一覧・権限申請 (create / disable / list / grant / revoke)",
-    "terminal": "端末の登録・取消・一覧・ブラウザ登録コード発行 (register / revoke / list / enrol)",
+    "staff": "職員アカウントの作成・無効化・一覧・権限申請 (create / disable / enable / list / grant / revoke / "
+             "terminals / reset / own-record / requests)",
+    "terminal": "端末の登録・取消・一覧・ブラウザ登録コード発行・利用機能 (register / revoke / list / enrol / functions)",
     "apiclient": "外部システムの登録・取消・一覧 (API clients: create / revoke / list)",
-    "audit": "操作記録の検証・チェックポイント・アーカイブ (audit verify / checkpoint / archive / verify-archive)",
+    "audit": "操作記録の検証・チェックポイント・改ざん防止トリガー・点検報告・アーカイブ "
+             "(audit verify / checkpoint / triggers [--install] / review --month YYYY-MM / archive / verify-archive)",
     "retention": "保存期間を経過した除票の消去 (retention run [--dry-run]: purge removed records after 150 years)",
     "outbox": "送信待ち事象の一覧・内容表示・消去 (outbox list / replay / purge: queued events of confirmed changes)",
     "keys": "個人番号の暗号鍵の更新・状況 (keys rotate [--batch N] / status: re-encrypt My Numbers under a new key)",
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(usage())
         return 0
+    # Everything juki writes (database, exports, archives, keys) is for its own user only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juki.settings")
     from django.core.management import execute_from_command_line
 

@@ -7,6 +7,9 @@ Everything that differs between installations comes from the environment:
 - ``JUKI_SECRET_KEY``: Django's secret key; generated into JUKI_HOME on first use if unset.
 - ``JUKI_IDLE_LOCK_SECONDS``: idle time before the screen locks (default 600).
 - ``JUKI_DEBUG``: "1" only on a developer's machine.
+- ``JUKI_PORT``: the port ``juki serve`` listens on (default 8000; ``make run PORT=8001``).
+- ``JUKI_PUBLIC_BASE_URL``: the address people and QR codes reach juki at; by default the
+  served address (``http://127.0.0.1:<port>/``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,19 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 JUKI_HOME = Path(os.environ.get("JUKI_HOME", Path.cwd() / "var")).resolve()
-JUKI_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def owner_only(path: Path, mode: int) -> None:
+    """Take group and other access off ``path`` (0700 / 0600) if this user owns it: JUKI_HOME
+    holds the register (names, addresses) and its keys, for no other local user to read
+    (個人情報保護法23条 安全管理措置; docs/security.md "Files")."""
+    st = path.stat()
+    if st.st_uid == os.getuid() and st.st_mode & 0o077:
+        os.chmod(path, mode)
+
+
+JUKI_HOME.mkdir(mode=0o700, parents=True, exist_ok=True)
+owner_only(JUKI_HOME, 0o700)
 
 
 def _secret_key() -> str:
@@ -61,6 +76,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long cache headers; every other response
+    # (register pages, search results, API JSON, refusals) is never stored by the browser.
+    "juki.security.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,6 +129,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(JUKI_HOME / "test.sqlite3")}
+    _sqlite_path = Path(DATABASES["default"]["NAME"])
+    if DATABASES["default"]["NAME"] != ":memory:" and _sqlite_path.parent.is_dir():
+        # Create the database file owner-only before SQLite does (it would use 0644); SQLite
+        # gives its -wal and -shm files the database file's permissions. Files of an older
+        # installation are tightened too.
+        os.close(os.open(_sqlite_path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for _suffix in ("", "-wal", "-shm", "-journal"):
+            if (_file := Path(f"{_sqlite_path}{_suffix}")).exists():
+                owner_only(_file, 0o600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "security.Staff"
@@ -140,6 +168,25 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind HTTPS the browser is told to use nothing else for a year (HSTS; SecurityMiddleware
+# sends it on secure requests only). Not for subdomains: the municipality's other hosts are
+# not juki's to decide.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+# Content-Security-Policy (django-csp): scripts, styles, images and form targets from juki
+# itself only; no inline script or style, no eval, no framing, no plug-ins. Every page's
+# script and style is a static file (docs/security.md "Response headers").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 JUKI_IDLE_LOCK_SECONDS = int(os.environ.get("JUKI_IDLE_LOCK_SECONDS", 600))
 JUKI_LOGIN_MAX_FAILURES = int(os.environ.get("JUKI_LOGIN_MAX_FAILURES", 5))
@@ -149,9 +196,13 @@ JUKI_LOGIN_IP_WINDOW_SECONDS = 300
 JUKI_TERMINAL_COOKIE = "juki_terminal"
 JUKI_KEY_DIR = Path(os.environ.get("JUKI_KEY_DIR", JUKI_HOME / "keys"))
 JUKI_MUNICIPALITY_NAME = os.environ.get("JUKI_MUNICIPALITY_NAME", "")
-# Public verification of certificates (/verify/): the base URL printed in the QR code, the rate
-# limit per client IP ("lookups/seconds") and the largest PDF accepted for comparison.
-JUKI_PUBLIC_BASE_URL = os.environ.get("JUKI_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# The port `juki serve` listens on unless --port says otherwise (`make run PORT=8001`).
+JUKI_PORT = int(os.environ.get("JUKI_PORT", 8000))
+# The address people reach juki at, printed in the terminal-enrolment URL and the certificates'
+# verification QR code; empty: the served address (juki.core.addresses).
+JUKI_PUBLIC_BASE_URL = os.environ.get("JUKI_PUBLIC_BASE_URL", "")
+# Public verification of certificates (/verify/): the rate limit per client IP
+# ("lookups/seconds") and the largest PDF accepted for comparison.
 JUKI_VERIFY_RATE = os.environ.get("JUKI_VERIFY_RATE", "30/600")
 JUKI_VERIFY_MAX_UPLOAD_BYTES = int(os.environ.get("JUKI_VERIFY_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
 # Resident search (住民検索): at most this many rows per search (「検索条件を絞り込んでください」).

@@ -84,14 +84,16 @@ def refusals() -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(event_type=EventType.CERTIFICATE_REFUSED).order_by("seq"))
 
 
-def assert_refused(counter: Actor, code: str, **request: Any) -> JukiError:
+def assert_refused(counter: Actor, code: str, outcome: str = Outcome.INVALID, **request: Any) -> JukiError:
     before = (Certificate.objects.count(), CertificateRequest.objects.count(), len(refusals()))
     with pytest.raises(JukiError) as exc:
         do_issue_certificate(counter, **request)
     assert exc.value.code == code
     assert (Certificate.objects.count(), CertificateRequest.objects.count()) == before[:2], "nothing issued"
     events = refusals()
-    assert len(events) == before[2] + 1 and events[-1].outcome == Outcome.DENIED
+    # Refused by a rule on the request (住基法12条の2・12条の3, the form): 入力・要件の不備, not 拒否;
+    # a 支援措置 refusal is a refusal of authority (拒否).
+    assert len(events) == before[2] + 1 and events[-1].outcome == outcome
     assert events[-1].detail["code"] == code
     return exc.value
 
@@ -267,12 +269,12 @@ def protected(make_staff: Callable[..., Staff], terminal: Any, family: list[Any]
 
 def test_a_third_party_request_for_a_protected_record_is_refused_and_nothing_is_issued(counter, family, protected):
     """事務処理要領 第5-10 / docs/protection.md: a protected record is not issued to third parties; audited."""
-    assert_refused(counter, "protection.refused", **third_party(family[0]))
+    assert_refused(counter, "protection.refused", Outcome.DENIED, **third_party(family[0]))
     assert AuditEvent.objects.filter(event_type=EventType.PROTECTION_ISSUANCE_REFUSED).count() == 1
 
 
 def test_the_named_offender_is_refused_even_as_a_public_body_request(counter, family, protected):
-    assert_refused(counter, "protection.refused", document_type="copy_personal", person_ids=[family[0].person_id],
+    assert_refused(counter, "protection.refused", Outcome.DENIED, document_type="copy_personal", person_ids=[family[0].person_id],
                    requester_type="public_body", requester_name="加害　一郎", identity_document="official_id",
                    purpose="照会")
 

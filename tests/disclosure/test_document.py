@@ -180,4 +180,4 @@ def test_a_document_only_for_a_disclosure_request_in_progress(city, clerk, act, 
         disclosure_document(act(clerk), req.pk)
     assert exc.value.code == code
     refused = AuditEvent.objects.latest("seq")
-    assert refused.event_type == EventType.DISCLOSURE_ACTION_REFUSED and refused.outcome == "denied"
+    assert refused.event_type == EventType.DISCLOSURE_ACTION_REFUSED and refused.outcome == "invalid"

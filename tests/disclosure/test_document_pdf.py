@@ -85,7 +85,7 @@ def test_a_pdf_for_a_request_not_yet_started_is_refused_and_the_refusal_audited(
     assert "DISCLOSURE_DOCUMENT_NOT_STARTED" in response.content.decode()
     assert not AuditEvent.objects.filter(event_type=EventType.DISCLOSURE_DOCUMENT).exists()
     refusal = AuditEvent.objects.filter(event_type=EventType.DISCLOSURE_ACTION_REFUSED).get()
-    assert refusal.outcome == Outcome.DENIED and refusal.detail["format"] == "pdf"
+    assert refusal.outcome == Outcome.INVALID and refusal.detail["format"] == "pdf"
 
 
 @pytest.mark.parametrize("persona", ["auditor", "statistician", "approver", "admin"])

@@ -80,7 +80,7 @@ def test_account_without_application_number_is_refused_and_audited(admin):
     refused(do_create_staff, "APPLICATION_NO_REQUIRED", "sato", "佐藤 花子", "", "  ", acting=admin)
     assert not Staff.objects.filter(staff_id="sato").exists()
     (event,) = events(EventType.STAFF_CREATED)
-    assert event.outcome == Outcome.DENIED and event.detail["code"] == "APPLICATION_NO_REQUIRED"
+    assert event.outcome == Outcome.INVALID and event.detail["code"] == "APPLICATION_NO_REQUIRED"
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,7 @@ def test_disable_needs_a_reason(admin, clerk):
     refused(do_disable_staff, "REASON_REQUIRED", clerk, " ", acting=admin)
     clerk.refresh_from_db()
     assert clerk.is_active
-    assert events(EventType.STAFF_DISABLED)[-1].outcome == Outcome.DENIED
+    assert events(EventType.STAFF_DISABLED)[-1].outcome == Outcome.INVALID
 
 
 def test_administrator_cannot_disable_themselves(admin):

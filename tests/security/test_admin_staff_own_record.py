@@ -81,7 +81,7 @@ def test_a_number_not_in_the_register_is_refused_and_audited(admin, clerk, resid
     assert clerk.own_addressee_no is None
     codes = [e.detail["code"] for e in _events()]
     assert codes == ["OWN_ADDRESSEE_NO_NOT_FOUND", "OWN_ADDRESSEE_NO_INVALID", "OWN_ADDRESSEE_NO_INVALID"]
-    assert all(e.outcome == Outcome.DENIED for e in _events())
+    assert all(e.outcome == Outcome.INVALID for e in _events())
 
 
 def test_only_staff_managers_set_the_link_and_not_for_themselves(admin, clerk, residents):

@@ -80,7 +80,7 @@ def test_bad_terminal_input_is_refused_and_audited(admin, terminal_id, name, fun
     refused(do_register_terminal, code, terminal_id, name, "", functions, acting=admin)
     assert Terminal.objects.count() == 1  # the fixture terminal only
     (event,) = events(EventType.TERMINAL_REGISTERED)
-    assert event.outcome == Outcome.DENIED and event.detail["code"] == code
+    assert event.outcome == Outcome.INVALID and event.detail["code"] == code
 
 
 @pytest.mark.parametrize("persona", ["clerk", "auditor"])
@@ -195,7 +195,7 @@ def test_bad_api_client_input_is_refused_and_audited(admin, client_id, networks,
     refused(do_create_api_client, code, client_id, "税務", networks, functions, acting=admin)
     assert not ApiClient.objects.exists()
     (event,) = events(EventType.API_CLIENT_CREATED)
-    assert event.outcome == Outcome.DENIED and event.detail["code"] == code
+    assert event.outcome == Outcome.INVALID and event.detail["code"] == code
 
 
 def test_api_client_id_is_never_reused(admin):

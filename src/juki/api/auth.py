@@ -33,7 +33,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from juki.audit.events import EventType, Outcome
+from juki.audit.events import EventType, Outcome, refusal_outcome
 from juki.audit.log import client_ip, record
 from juki.core.errors import AuthenticationFailed, JukiError, PermissionDenied
 from juki.security.models import ApiClient
@@ -167,7 +167,7 @@ def api_requires(function: Function) -> Callable[[Callable[..., Any]], Callable[
             try:
                 result = op(request, *args, **kwargs)
             except JukiError as err:
-                record(EventType.API_CALL, action="api", function=function.value, outcome=Outcome.DENIED,
+                record(EventType.API_CALL, action="api", function=function.value, outcome=refusal_outcome(err),
                        detail={"path": request.path[:200], "code": err.code}, **where)
                 raise
             except Exception:

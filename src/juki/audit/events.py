@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class EventType(IntEnum):
@@ -122,9 +123,25 @@ class EventType(IntEnum):
 
 
 class Outcome:
+    """結果. A refusal is either ``DENIED`` (拒否: not allowed — role, terminal, session, 支援措置,
+    four-eyes; the access review's 「拒否の繰り返し」 counts these) or ``INVALID`` (入力・要件の不備: refused
+    by a rule on what was entered — a bad date, a too-broad search, a record not found, a state
+    that does not allow it). Events recorded before ``INVALID`` existed keep ``DENIED``."""
+
     OK = "ok"
     DENIED = "denied"
+    INVALID = "invalid"
     ERROR = "error"
+
+
+def refusal_outcome(exc: Any) -> str:
+    """The outcome recorded for a refused operation (a :class:`juki.core.errors.JukiError`):
+    ``DENIED`` for authentication and authorisation refusals (401, 403) and throttling (429),
+    ``ERROR`` for a failure of juki itself (5xx), ``INVALID`` for every other refusal."""
+    status = int(getattr(exc, "status", 400))
+    if status in (401, 403, 429):
+        return Outcome.DENIED
+    return Outcome.ERROR if status >= 500 else Outcome.INVALID
 
 
 # Japanese labels shown to auditors (種別の表示名). Every EventType needs one;
@@ -230,7 +247,8 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.STATS_LISTS_VIEWED: "業務リスト（件数）の表示",
 }
 
-OUTCOME_LABELS: dict[str, str] = {Outcome.OK: "成功", Outcome.DENIED: "拒否", Outcome.ERROR: "エラー"}
+OUTCOME_LABELS: dict[str, str] = {Outcome.OK: "成功", Outcome.DENIED: "拒否", Outcome.INVALID: "入力・要件の不備",
+                                   Outcome.ERROR: "エラー"}
 
 
 def event_type_label(value: int) -> str:

@@ -22,7 +22,7 @@ from juki.identifiers import my_number
 
 from . import autocheckpoint
 from .chain import event_hash, json_normal, text_normal, utc_iso
-from .events import EventType, Outcome
+from .events import EventType, Outcome, refusal_outcome
 from .models import AuditChainHead, AuditEvent, AuditEventTarget
 
 # Twelve digits, alone or written 4-4-4 with spaces or hyphens (half- or full-width).
@@ -192,7 +192,7 @@ def refusals_audited(
     try:
         yield
     except JukiError as exc:
-        record(event_type, action=action, function=str(function), outcome=Outcome.DENIED, staff_id=staff_id,
+        record(event_type, action=action, function=str(function), outcome=refusal_outcome(exc), staff_id=staff_id,
                terminal_id=terminal_id, ip=ip, targets=targets,
                detail={**(detail or {}), "code": exc.code, "field": exc.field or ""})
         raise

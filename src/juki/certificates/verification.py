@@ -18,7 +18,7 @@ import hashlib
 import secrets
 import unicodedata
 
-from django.conf import settings
+from juki.core.addresses import public_base_url
 
 __all__ = [
     "ALPHABET",
@@ -35,7 +35,6 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Symbols in a code: 16 × 5 bits = 80 bits.
 CODE_SYMBOLS = 16
 GROUP = 4
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
 # Characters people type for another one (Crockford's decoding rules).
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -70,9 +69,9 @@ def normalise_code(text: str | None) -> str | None:
 
 
 def verification_url(code: str) -> str:
-    """The public URL printed as the QR code: ``JUKI_PUBLIC_BASE_URL`` + ``/verify/<code>``."""
-    base = (getattr(settings, "JUKI_PUBLIC_BASE_URL", "") or DEFAULT_PUBLIC_BASE_URL).rstrip("/")
-    return f"{base}/verify/{code}"
+    """The public URL printed as the QR code: ``JUKI_PUBLIC_BASE_URL`` (or the served address) +
+    ``/verify/<code>``."""
+    return f"{public_base_url()}/verify/{code}"
 
 
 def content_digest(pdf: bytes) -> str:

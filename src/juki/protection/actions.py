@@ -22,7 +22,7 @@ from juki.audit.events import EventType
 from juki.audit.log import person_target, record, refusals_audited
 from juki.core import clock
 from juki.core.digits import is_ascii_digits
-from juki.core.errors import JukiError, ValidationFailed
+from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.register.models import Person
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.security.roles import Function
@@ -168,7 +168,8 @@ def do_confirm_measure(measure_id: int, *, actor: Any) -> ProtectionMeasure:
             if m.state != MeasureState.PROVISIONAL:
                 raise ValidationFailed("PROTECTION_NOT_PROVISIONAL", "確認待ちの支援措置ではありません。", field="state")
             if m.registered_by == actor.staff_id:
-                raise ValidationFailed("PROTECTION_SELF_CONFIRM",
+                # Four-eyes (二者確認) is a limit on who may act: a refusal of authority (403).
+                raise PermissionDenied("PROTECTION_SELF_CONFIRM",
                                        "登録した職員は自分で確認できません。別の支援措置担当が確認してください。",
                                        field="confirmed_by")
             today = clock.today()

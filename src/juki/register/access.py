@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
-from juki.audit.events import EventType, Outcome
+from juki.audit.events import EventType, Outcome, refusal_outcome
 from juki.audit.log import record as audit
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
@@ -133,7 +133,7 @@ def access_resident(actor: Any, addressee_no: int | str, *, as_of: dt.date | Non
             shown = next(r for r in history if r.pk == found.pk)
         members = household_members_as_of(shown.household_id, as_of)
     except JukiError as exc:
-        _log(EventType.RESIDENT_VIEW, actor, Function.RESIDENT_VIEW, outcome=Outcome.DENIED, targets=targets,
+        _log(EventType.RESIDENT_VIEW, actor, Function.RESIDENT_VIEW, outcome=refusal_outcome(exc), targets=targets,
              detail={**detail, "code": exc.code})
         raise
     _log(EventType.RESIDENT_VIEW, actor, Function.RESIDENT_VIEW, outcome=Outcome.OK, targets=targets,
@@ -158,7 +158,7 @@ def access_household(actor: Any, household_no: int | str, *, as_of: dt.date | No
             raise household_not_found()
         members = household_members_as_of(household.household_no, as_of)
     except JukiError as exc:
-        _log(EventType.RESIDENT_VIEW, actor, Function.RESIDENT_VIEW, outcome=Outcome.DENIED, targets=[],
+        _log(EventType.RESIDENT_VIEW, actor, Function.RESIDENT_VIEW, outcome=refusal_outcome(exc), targets=[],
              detail={**detail, "code": exc.code})
         raise
     _log(EventType.RESIDENT_VIEW, actor, Function.RESIDENT_VIEW, outcome=Outcome.OK,
@@ -196,7 +196,7 @@ def reveal_my_number(actor: Any, addressee_no: int | str, *, purpose: str) -> st
             raise JukiError(code="MY_NUMBER_NOT_HELD", message="この住民には個人番号が記載されていません。", status=404)
         number = reveal(bytes(current.my_number_enc), current.person_id)
     except JukiError as exc:
-        _log(EventType.MY_NUMBER_REVEALED, actor, Function.MY_NUMBER_REVEAL, outcome=Outcome.DENIED,
+        _log(EventType.MY_NUMBER_REVEALED, actor, Function.MY_NUMBER_REVEAL, outcome=refusal_outcome(exc),
              targets=targets, detail={"code": exc.code}, purpose=purpose[:200])
         raise
     _log(EventType.MY_NUMBER_REVEALED, actor, Function.MY_NUMBER_REVEAL, outcome=Outcome.OK, targets=targets,

@@ -49,7 +49,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Concat, Replace
 
-from juki.audit.events import EventType, Outcome
+from juki.audit.events import EventType, Outcome, refusal_outcome
 from juki.audit.log import record as audit
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
@@ -147,7 +147,7 @@ def search_residents(actor: Any, criteria: SearchCriteria, *, limit: int | None 
         actor.require(function)
         found, truncated, total = _matches(_build(criteria), cap, count=count_matches)
     except JukiError as exc:
-        _log(actor, function, logged, outcome=Outcome.DENIED, targets=[], detail={"code": exc.code})
+        _log(actor, function, logged, outcome=refusal_outcome(exc), targets=[], detail={"code": exc.code})
         raise
     rows = [_row(r) for r in found]
     _log(actor, function, logged, outcome=Outcome.OK, targets=[r.addressee_no for r in rows],

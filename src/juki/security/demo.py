@@ -23,6 +23,7 @@ from django.db import transaction
 
 from juki.audit.events import EventType
 from juki.core import clock
+from juki.core.addresses import public_base_url
 
 from .actions import Actor, do_issue_enrolment_code, do_register_terminal
 from .actions.common import audit
@@ -32,7 +33,6 @@ from .roles import Function, Role
 
 DEMO_TERMINAL_ID = "DEMO-01"
 CREDENTIALS_FILE = "demo-credentials.txt"
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def ensure_demo_staff(stdout: Any, *, base_url: str | None = None) -> dict[str, 
               detail={"what": "staff", "created": created, "terminal": terminal.terminal_id})
 
     code = do_issue_enrolment_code(terminal, acting=actor)
-    base = (base_url or getattr(settings, "JUKI_BASE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
+    base = (base_url or public_base_url()).rstrip("/")
     url = f"{base}/terminal/enrol/?code={code}"
 
     w = stdout.write

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record_request
@@ -33,6 +34,25 @@ def refuse(request: HttpRequest, code: str, message: str, status: int = 403) -> 
         body = {"type": f"urn:juki:error:{code}", "title": message, "status": status, "code": code}
         return JsonResponse(body, status=status, content_type="application/problem+json")
     return render(request, "web/error.html", {"code": code, "message": message}, status=status)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response juki's views and middleware produce (キャッシュ禁止).
+
+    Resident pages, search results, API JSON, refusals and redirects after a change all carry
+    personal data or lead to it; a browser or proxy must not keep a copy on disk for the next
+    user of a shared terminal. Static files are answered by WhiteNoise above this middleware
+    and keep their long-lived caching. Directives a view set itself (e.g.
+    ``add_never_cache_headers``) are kept, with ``no-store`` added.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True)
+        return response
 
 
 class TerminalMiddleware:

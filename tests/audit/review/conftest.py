@@ -10,7 +10,8 @@ October 2026 (Asia/Tokyo). Monday 5 October is the working day of the scenario.
 - heavy01 多数 三郎: 40 daytime searches, far above the other clerks — peer volume.
 - surname01 試験 四郎: views 試験 太郎1 (tied to the change, daytime) — same surname only.
 - nochange01 無関 五郎: views 山田 花子, who has no change that day — no-change view only.
-- denied01 拒否 六郎: three views of a number that does not exist — repeated denials only.
+- denied01 拒否 六郎: three My Number searches a clerk may not make — repeated denials only
+  (authorisation refusals; input mistakes are not denials, test_review_report.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pytest
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
+from juki.core.errors import PermissionDenied
 from juki.register.access import access_resident
 from juki.register.changes.workflow import Actor, do_enter_change
 from juki.register.search import SearchCriteria, search_residents
@@ -111,11 +113,11 @@ def scenario(db: None, make_staff: Callable[..., Any], at: Callable[..., Any]) -
     with at(14, 0):
         access_resident(s.actor("nochange01"), yamada[0].person_id)
 
-    # denied01: three views of a number nobody holds.
+    # denied01: three searches by My Number, which only the My Number officer may make.
     for minute in (0, 5, 10):
         with at(15, minute):
             try:
-                access_resident(s.actor("denied01"), 9999999999)
-            except Exception:  # noqa: BLE001 — RESIDENT_NOT_FOUND is the point
+                search_residents(s.actor("denied01"), SearchCriteria(my_number="123456789018"))
+            except PermissionDenied:  # FORBIDDEN is the point
                 pass
     return s

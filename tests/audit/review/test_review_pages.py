@@ -115,7 +115,7 @@ def test_mark_is_refused_for_unknown_flag_or_empty_comment_and_the_refusal_is_au
     assert exc.value.code == code
     assert not ReviewMark.objects.exists()
     event = AuditEvent.objects.filter(event_type=EventType.AUDIT_REVIEW_MARKED).get()
-    assert event.outcome == Outcome.DENIED and event.detail["code"] == code
+    assert event.outcome == Outcome.INVALID and event.detail["code"] == code
 
 
 def test_clerk_cannot_mark_through_the_action(scenario: Scenario, clerk: Any) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from juki.audit.events import Outcome
+from juki.audit.models import AuditEvent
 from juki.audit.review import build_review
 from juki.audit.review.rules import (
     RULE_NO_CHANGE_VIEW,
@@ -21,6 +23,12 @@ from juki.audit.review.rules import (
     is_working_time,
     staff_surname,
 )
+from juki.audit.verify import verify
+from juki.core.errors import JukiError
+from juki.register.access import access_resident
+from juki.register.changes.workflow import Actor
+from juki.register.search import SearchCriteria, search_residents
+from juki.security.roles import Role
 
 from .conftest import DAY, JST, MONTH, Scenario
 
@@ -40,6 +48,29 @@ def test_each_anomaly_is_flagged_and_nothing_else(scenario: Scenario) -> None:
     assert _rules(review, "nochange01") == [RULE_NO_CHANGE_VIEW]
     assert _rules(review, "denied01") == [RULE_REPEATED_DENIALS]
     assert len(review.flags) == 5
+
+
+def test_input_mistakes_are_not_denials_and_raise_no_flag(scenario: Scenario, make_staff: Any, at: Any) -> None:
+    """A clerk who mistypes is not one who tries what they may not: a bad date, a too-broad search
+    and a number that finds nobody are recorded as 入力誤り (outcome "invalid"), not 拒否, and do
+    not raise 「拒否の繰り返し」 (Koriyama digest §5.7 keeps the attempt; docs/privacy-review.md)."""
+    typo = Actor(make_staff("typo01", Role.CLERK, name="誤入 七郎"), "T-COUNTER-01", "192.0.2.10")
+    attempts = [
+        lambda: search_residents(typo, SearchCriteria(name="シケン", birth="昭和55年13月40日")),  # no such date
+        lambda: search_residents(typo, SearchCriteria(name="シケン", sex=1)),  # SEARCH_TOO_BROAD
+        lambda: access_resident(typo, 9999999999),  # RESIDENT_NOT_FOUND
+        lambda: search_residents(typo, SearchCriteria(town_block="99999")),  # too broad again
+    ]
+    for minute, attempt in enumerate(attempts):
+        with at(13, minute), pytest.raises(JukiError):
+            attempt()
+    events = AuditEvent.objects.filter(staff_id="typo01")
+    assert events.count() == 4 and {e.outcome for e in events} == {Outcome.INVALID}
+    review = build_review(*MONTH)
+    line = next(s for s in review.staff if s.staff_id == "typo01")
+    assert line.denials == 0 and _rules(review, "typo01") == []
+    assert _rules(review, "denied01") == [RULE_REPEATED_DENIALS]  # refusals of authority still do
+    assert verify().ok  # the new outcome is hashed like any other
 
 
 def test_counts_per_staff_member_with_search_key_types(scenario: Scenario) -> None:

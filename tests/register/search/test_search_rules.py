@@ -53,7 +53,7 @@ def test_a_search_with_fewer_than_two_criteria_besides_sex_is_refused(city, cler
     assert refused.value.code == "SEARCH_TOO_BROAD"
     assert "2つ以上" in refused.value.message
     (event,) = searches()
-    assert event.outcome == Outcome.DENIED and event.detail["code"] == "SEARCH_TOO_BROAD"
+    assert event.outcome == Outcome.INVALID and event.detail["code"] == "SEARCH_TOO_BROAD"
     assert list(event.targets) == []
 
 
@@ -287,7 +287,7 @@ def test_a_my_number_with_a_wrong_check_digit_is_refused_and_not_logged_in_clear
         search_residents(act(officer), SearchCriteria(my_number=wrong))
     assert refused.value.code == "MYNUMBER_CHECK_DIGIT"
     (event,) = searches()
-    assert wrong not in json.dumps(event.criteria) and event.outcome == Outcome.DENIED
+    assert wrong not in json.dumps(event.criteria) and event.outcome == Outcome.INVALID
 
 
 # --- who may search, and the audit event ------------------------------------------------------------

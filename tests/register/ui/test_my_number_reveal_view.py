@@ -72,7 +72,7 @@ def test_a_missing_or_unknown_purpose_is_refused_and_audited(as_staff, my_number
     assert code in body and MY_NUMBER not in body
     assert "no-store" in resp["Cache-Control"]
     (event,) = reveals()
-    assert event.outcome == "denied" and event.detail["code"] == code
+    assert event.outcome == "invalid" and event.detail["code"] == code
 
 
 def test_a_clerk_sees_no_form_and_is_refused_by_the_server(as_staff, clerk, holder):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from juki.audit.events import EventType, Outcome
+from juki.audit.events import EventType, refusal_outcome
 from juki.audit.log import record
 from juki.audit.models import ReviewMark
 from juki.core import clock
@@ -64,6 +64,6 @@ def do_mark_flag_reviewed(period_start: dt.date, period_end: dt.date, flag_key: 
         return mark
     except JukiError as exc:
         record(EventType.AUDIT_REVIEW_MARKED, action="mark", function=Function.AUDIT_REVIEW.value,
-               outcome=Outcome.DENIED, staff_id=acting_staff.staff_id, terminal_id=acting_staff.terminal_id,
+               outcome=refusal_outcome(exc), staff_id=acting_staff.staff_id, terminal_id=acting_staff.terminal_id,
                ip=acting_staff.ip, detail={**detail, "code": exc.code})
         raise

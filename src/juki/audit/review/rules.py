@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import Q
 
-from juki.audit.events import EventType
+from juki.audit.events import EventType, Outcome
 from juki.core.digits import is_ascii_digits
 
 if TYPE_CHECKING:
@@ -408,13 +408,16 @@ def flag_repeated_denials(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     """(6) 拒否の繰り返し: ``JUKI_REVIEW_DENIAL_THRESHOLD`` (3) or more denials in one day.
 
     Source: docs/privacy-review.md ("repeated denials"); Koriyama digest §5.7 (a record is kept also when
-    processing was attempted but not permitted). Any event with outcome "denied" counts:
-    refused screens, refused searches and views, "not found" answers.
+    processing was attempted but not permitted). Only authorisation refusals count (outcome
+    "denied": a screen or function the role or terminal does not allow, a 支援措置 refusal, an ended
+    session). Input mistakes refused by a rule — a bad date, a too-broad search, a number that
+    finds nobody — are outcome "invalid" (:func:`juki.audit.events.refusal_outcome`) and do not
+    make a clerk who mistypes look like one trying what they may not do.
     """
     threshold = int(getattr(settings, "JUKI_REVIEW_DENIAL_THRESHOLD", 3))
     per_day: dict[dt.date, int] = defaultdict(int)
     for a in line.activities:
-        if a.outcome == "denied":
+        if a.outcome == Outcome.DENIED:
             per_day[a.day] += 1
     return [
         _flag(RULE_REPEATED_DENIALS, line, day.isoformat(), f"{day.isoformat()}：{n}件の操作が拒否されました。", count=n)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.utils import timezone
 
+from juki.core.addresses import public_base_url
 from juki.security.actions import (
     Actor,
     do_issue_enrolment_code,
@@ -22,7 +22,6 @@ from juki.security.roles import TERMINAL_FUNCTIONS
 from ._common import SubcommandCommand
 
 FUNCTIONS_HELP = "機能（カンマ区切り）または all: " + ", ".join(sorted(f.value for f in TERMINAL_FUNCTIONS))
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def find_terminal(terminal_id: str) -> Terminal:
@@ -33,8 +32,7 @@ def find_terminal(terminal_id: str) -> Terminal:
 
 
 def enrolment_url(code: str) -> str:
-    base = getattr(settings, "JUKI_BASE_URL", "") or DEFAULT_BASE_URL
-    return f"{base.rstrip('/')}/terminal/enrol/?{urlencode({'code': code})}"
+    return f"{public_base_url()}/terminal/enrol/?{urlencode({'code': code})}"
 
 
 class Command(SubcommandCommand):

@@ -17,15 +17,25 @@ def person():
     return p
 
 
-@pytest.mark.parametrize("name", ["鈴\ue000", "辻\U000e0110", "\U000e0102辻", "鈴\u0007木"])
+@pytest.mark.parametrize("name", ["鈴\ue000", "辻\U000e0110", "\U000e0102辻"])
 def test_an_unprintable_name_is_refused_at_entry_with_the_item_named(clerk, person, name):
-    """A private-use character, a selector the font does not register for 辻, a lone selector,
-    a control character: none can be printed exactly."""
+    """A private-use character, a selector the font does not register for 辻, a lone selector:
+    none can be printed exactly."""
     with refused("register.unprintable_character") as exc:
         enter(clerk, "name_change", {"persons": [person.person_id], "cause": "marriage",
                                      "family_name": name, "family_name_kana": "スズキ"})
     assert exc.value.field == "family_name"
     assert "証明書で印字できない文字" in exc.value.message and "U+" in exc.value.message
+
+
+def test_a_control_character_in_a_name_is_refused_by_the_text_rule_first(clerk, person):
+    """A control character is refused by the text rule every item follows (docs/register.md,
+    "Items: types and text rules") before the font is asked: it is no character at all."""
+    with refused("TEXT_CHARACTER_NOT_ALLOWED") as exc:
+        enter(clerk, "name_change", {"persons": [person.person_id], "cause": "marriage",
+                                     "family_name": "鈴\u0007木", "family_name_kana": "スズキ"})
+    assert exc.value.field == "family_name"
+    assert "U+0007" in exc.value.message
 
 
 def test_a_registered_ivs_variant_is_accepted_and_kept_exactly(clerk, approver, person):

@@ -385,3 +385,54 @@ def test_the_message_log_is_part_of_the_verified_audit_chain(network: Net) -> No
     report = verify()
     assert report.ok, report
     assert db_connection.vendor in ("sqlite", "postgresql")
+
+
+def test_the_identity_update_chain_runs_up_to_the_national_server_and_the_result_back_down(network: Net) -> None:
+    """住基法30条の6・30条の7: municipal → CS → prefecture → national, and the result back down
+    national → prefecture → CS → municipal. Each hop's handler queues the next message in its
+    own applying transaction; every hop is allowed by the generated server permissions."""
+    from juki.network.schemas import IdentityUpdateResult
+
+    chain = ["municipal-131016", CS, "pref-13", "national"]
+
+    def forward_up(message, *, context, actor):
+        upstream = context.topology.nodes[context.node_id].parent
+        relay.enqueue(context, message_type="identity_update", recipient=upstream, payload=message.payload, actor=actor)
+
+    def answer(message, *, context, actor):
+        relay.enqueue(context, message_type="identity_update_result", recipient=message.header.sender, actor=actor,
+                      payload=IdentityUpdateResult(update_id=message.header.id, resident_code=message.payload.resident_code,
+                                                   result="accepted"))
+
+    def forward_down(message, *, context, actor):
+        # The result goes back to whoever sent this node the update it answers.
+        update = InboxMessage.objects.filter(message_type="identity_update", link__endswith=f">{context.node_id}").first()
+        relay.enqueue(context, message_type="identity_update_result", recipient=update.sender, payload=message.payload,
+                      actor=actor)
+
+    def record_result(message, *, context, actor):
+        from django.contrib.auth.models import Group
+
+        Group.objects.create(name=f"applied:result:{message.payload.result}:{message.payload.resident_code}")
+
+    handlers.register(Role.CS, "identity_update")(forward_up)
+    handlers.register(Role.PREFECTURE, "identity_update")(forward_up)
+    handlers.register(Role.NATIONAL, "identity_update")(answer)
+    handlers.register(Role.PREFECTURE, "identity_update_result")(forward_down)
+    handlers.register(Role.CS, "identity_update_result")(forward_down)
+    handlers.register(Role.MUNICIPAL, "identity_update_result")(record_result)
+    try:
+        send(network, identity_update(resident_code="12345678901"))
+        hops = chain[1:] + list(reversed(chain[:-1]))
+        for node in hops:
+            assert [r.outcome for r in drain(network, node)] == [inbox.APPLIED], node
+            ctx = network.contexts[node]
+            relay.publish_pending(ctx, network.connection(node), actor=ctx.actor)
+    finally:
+        for role, message_type in ((Role.NATIONAL, "identity_update"), (Role.PREFECTURE, "identity_update_result"),
+                                   (Role.CS, "identity_update_result")):
+            handlers.unregister(role, message_type)
+
+    assert applied("result") == ["applied:result:accepted:12345678901"]
+    links = list(InboxMessage.objects.order_by("id").values_list("link", flat=True))
+    assert links == [f"{M}>{CS}", f"{CS}>pref-13", "pref-13>national", "national>pref-13", f"pref-13>{CS}", f"{CS}>{M}"]

@@ -124,6 +124,17 @@ def test_a_malformed_envelope_is_refused_with_a_code(data: bytes) -> None:
     assert exc.value.code == "NETWORK_ENVELOPE_MALFORMED"
 
 
+@pytest.mark.parametrize(("item", "value"), [("sender", "x" * 101), ("seq", 0), ("id", "i" * 500)])
+def test_an_envelope_with_an_out_of_range_header_item_is_refused(nodes: dict[str, pki.NodeIdentity], item: str,
+                                                                 value: object) -> None:
+    """Every received header is logged: oversized items are refused before that."""
+    raw = json.loads(_sealed(nodes).to_bytes())
+    raw["header"][item] = value
+    with pytest.raises(env.EnvelopeError) as exc:
+        env.Envelope.from_bytes(json.dumps(raw).encode())
+    assert exc.value.code == "NETWORK_ENVELOPE_MALFORMED"
+
+
 def test_an_envelope_with_an_undeclared_header_item_is_refused(nodes: dict[str, pki.NodeIdentity]) -> None:
     raw = json.loads(_sealed(nodes).to_bytes())
     raw["header"]["name"] = "山田"

@@ -47,6 +47,9 @@ FORMAT = 1
 SIGNATURE_LABEL = b"juki-envelope-v1\n"
 SEAL_ALG = "X25519-HKDF-SHA256-AES256GCM"
 SEAL_INFO = b"juki-net seal v1"
+#: Longest header text item accepted: ids, types, node ids and times are short, and the
+#: header of every received message goes to the message log.
+MAX_HEADER_TEXT = 100
 
 
 class EnvelopeError(JukiError):
@@ -107,6 +110,9 @@ class Envelope:
                             format=int(h["format"]), seal={str(k): str(v) for k, v in dict(h.get("seal") or {}).items()})
             if set(h) - set(Header.__dataclass_fields__):
                 raise ValueError("unknown header item")
+            texts = [header.id, header.type, header.sender, header.recipient, header.created_at, *header.seal.values()]
+            if any(len(t) > MAX_HEADER_TEXT for t in texts) or len(header.seal) > 3 or header.seq < 1:
+                raise ValueError("header item out of range")
             return cls(header, base64.b64decode(raw["body"], validate=True), base64.b64decode(raw["sig"], validate=True))
         except (ValueError, KeyError, TypeError, AttributeError):
             raise EnvelopeError("NETWORK_ENVELOPE_MALFORMED", "電文の形式が正しくありません。") from None

@@ -436,3 +436,25 @@ def test_the_identity_update_chain_runs_up_to_the_national_server_and_the_result
     assert applied("result") == ["applied:result:accepted:12345678901"]
     links = list(InboxMessage.objects.order_by("id").values_list("link", flat=True))
     assert links == [f"{M}>{CS}", f"{CS}>pref-13", "pref-13>national", "national>pref-13", f"pref-13>{CS}", f"{CS}>{M}"]
+
+
+def test_a_publication_is_purged_with_its_provision_record(network: Net) -> None:
+    """提供記録 are kept 7 years (JUKI_PROVISION_RETENTION_YEARS); the envelope built from an
+    outbox row is part of that record and goes with it, not blocking the purge."""
+    from juki.audit import retention
+    from juki.register.events import to_payload
+    from juki.register.models import Change, OutboxEvent
+
+    long_ago = timezone.now() - dt.timedelta(days=365 * 8 + 2)
+    change = Change.objects.create(kind="birth", reason="birth", effective_on=dt.date(2018, 4, 1), entered_by="clerk01",
+                                   entered_at=long_ago)
+    row = OutboxEvent.objects.create(kind=OutboxEvent.Kind.IDENTITY_UPDATE, schema_version=1, change=change, person_id=1,
+                                     payload=to_payload(identity_update()), created_at=long_ago)
+    ctx = network.contexts[M]
+    assert relay.stage_register_events(ctx, actor=ctx.actor) == 1
+    OutboxEvent.objects.filter(pk=row.pk).update(sent_at=long_ago)
+
+    result = retention.do_purge_provision_records(before=(timezone.now() - dt.timedelta(days=365 * 7 + 3)).date())
+
+    assert result.purged == 1
+    assert not OutboxPublication.objects.exists()

@@ -36,8 +36,9 @@ class OutboxPublication(models.Model):
     sequence = models.PositiveBigIntegerField("更新順番号")
     message_type = models.CharField("電文種別", max_length=64)
     recipient = models.CharField("宛先ノード", max_length=64)
-    #: The register outbox row this message carries, if it came from one.
-    outbox_event = models.OneToOneField("register.OutboxEvent", null=True, blank=True, on_delete=models.PROTECT,
+    #: The register outbox row this message carries, if it came from one. Part of the same
+    #: provision record (提供記録): purged with it after its retention period.
+    outbox_event = models.OneToOneField("register.OutboxEvent", null=True, blank=True, on_delete=models.CASCADE,
                                         related_name="publication")
     envelope = models.BinaryField("電文")
     created_at = models.DateTimeField("作成日時")

@@ -63,6 +63,7 @@ def test_an_identity_update_travels_sealed_signed_and_is_applied_once(network: N
     row = InboxMessage.objects.get(message_id=pub.message_id)
     assert (row.link, row.sequence, row.outcome, row.sender) == (f"{M}>{CS}", 1, "applied", M)
     assert LinkSequence.objects.get(link=f"{M}>{CS}").last_applied == 1
+    assert network.stream_messages() == 0  # work queue: acknowledged, so gone from the store
     sent, received, done = events(EventType.MESSAGE_SENT), events(EventType.MESSAGE_RECEIVED), events(EventType.MESSAGE_APPLIED)
     assert len(sent) == len(received) == len(done) == 1
     header = done[0].detail["header"]
@@ -458,3 +459,32 @@ def test_a_publication_is_purged_with_its_provision_record(network: Net) -> None
 
     assert result.purged == 1
     assert not OutboxPublication.objects.exists()
+
+
+def test_a_held_message_that_no_longer_opens_is_refused_in_turn_and_does_not_block_the_link(
+        network: Net, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A held message is checked when it arrives; should it fail when its turn comes (e.g. its
+    schema version was withdrawn meanwhile), it is refused and recorded, and the link goes on."""
+    pubs = send(network, identity_update(), identity_update(), identity_update(), identity_update(), publish=False)
+    conn = network.connection(M)
+    for pub in (pubs[0], pubs[2], pubs[3]):
+        conn.publish(subject("identity_update", CS), bytes(pub.envelope), msg_id=pub.message_id)
+    assert [r.outcome for r in drain(network)] == [inbox.APPLIED, inbox.HELD, inbox.HELD]
+
+    real_open = inbox._open
+
+    def withdrawn(context, envelope):
+        if envelope.header.seq == 3:
+            raise inbox.Refusal("NETWORK_SCHEMA_VERSION", "withdrawn")
+        return real_open(context, envelope)
+
+    monkeypatch.setattr(inbox, "_open", withdrawn)
+    conn.publish(subject("identity_update", CS), bytes(pubs[1].envelope), msg_id=pubs[1].message_id)
+    [result] = drain(network)
+
+    assert result.outcome == inbox.APPLIED
+    assert [(r.outcome, r.code) for r in result.released] == [
+        (inbox.REFUSED, "NETWORK_SCHEMA_VERSION"), (inbox.APPLIED, "")]
+    assert applied() == [f"applied:identity_update:{M}>{CS}:{n}" for n in (1, 2, 4)]
+    assert LinkSequence.objects.get(link=f"{M}>{CS}").last_applied == 4
+    assert InboxMessage.objects.get(sequence=3).outcome == "refused" and inbox.gaps(network.contexts[CS]) == []

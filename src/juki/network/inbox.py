@@ -160,17 +160,23 @@ def _apply(context: NodeContext, envelope: env.Envelope, payload: Any, *, actor:
     except JukiError as exc:
         # The handler refused: nothing of its effect stays; the refusal is recorded and the
         # link moves on (the refusal is reported to the sender by the node's own logic).
-        with transaction.atomic():
-            counter = _lock_link(header.link)
-            _record(counter, header, InboxMessage.Outcome.REFUSED, exc.code, now)
-            HeldMessage.objects.filter(message_id=header.id).delete()
-            log_message(EventType.MESSAGE_REFUSED, envelope, actor=actor, outcome=Outcome.DENIED, code=exc.code,
-                        applied=False)
-        return Result(REFUSED, exc.code, header.id)
+        return _refuse_in_turn(envelope, exc, actor=actor, now=now)
     except Exception as exc:  # noqa: BLE001 - anything else is a failure to retry, not a refusal
         log_message(EventType.MESSAGE_REFUSED, envelope, actor=actor, outcome=Outcome.ERROR,
                     code="NETWORK_APPLY_FAILED", error=type(exc).__name__)
         return Result(FAILED, "NETWORK_APPLY_FAILED", header.id)
+
+
+def _refuse_in_turn(envelope: env.Envelope, exc: JukiError, *, actor: str, now: Any) -> Result:
+    """Refuse a verified message whose turn it is: recorded in the inbox, the sequence moves on."""
+    header = envelope.header
+    with transaction.atomic():
+        counter = _lock_link(header.link)
+        _record(counter, header, InboxMessage.Outcome.REFUSED, exc.code, now)
+        HeldMessage.objects.filter(message_id=header.id).delete()
+        log_message(EventType.MESSAGE_REFUSED, envelope, actor=actor, outcome=Outcome.DENIED, code=exc.code,
+                    applied=False)
+    return Result(REFUSED, exc.code, header.id)
 
 
 def _lock_link(link: str) -> LinkSequence:
@@ -195,7 +201,11 @@ def _release_held(context: NodeContext, link: str, *, actor: str) -> list[Result
         if held is None:
             return released
         envelope = env.Envelope.from_bytes(bytes(held.envelope))
-        payload = _open(context, envelope)
+        try:
+            payload = _open(context, envelope)
+        except JukiError as exc:  # it was checked when held; refuse it in turn rather than block the link
+            released.append(_refuse_in_turn(envelope, exc, actor=actor, now=clock.now()))
+            continue
         result = _apply(context, envelope, payload, actor=actor)
         released.append(result)
         if result.outcome == FAILED:

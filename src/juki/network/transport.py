@@ -158,7 +158,7 @@ class Connection:
 
 def provision(url: str, admin_directory: Path, node_ids: list[str], *, duplicate_window: float = 120.0,
               ack_wait: float = 30.0) -> None:
-    """Create the stream (file storage) and one durable pull consumer per node.
+    """Create the stream (file storage, work queue) and one durable pull consumer per node.
 
     Run by the network administrator (national tier): nodes have no permission to create or
     change streams and consumers.
@@ -168,8 +168,10 @@ def provision(url: str, admin_directory: Path, node_ids: list[str], *, duplicate
     try:
         async def go() -> None:
             jsm = admin._nc.jetstream()
+            # Work-queue retention: the nodes' consumers filter disjoint subjects, and a message is
+            # removed from the store once its recipient has acknowledged it.
             config = api.StreamConfig(name=STREAM, subjects=["juki.>"], storage=api.StorageType.FILE,
-                                      retention=api.RetentionPolicy.LIMITS, duplicate_window=duplicate_window)
+                                      retention=api.RetentionPolicy.WORK_QUEUE, duplicate_window=duplicate_window)
             try:
                 await jsm.stream_info(STREAM)
                 await jsm.update_stream(config)

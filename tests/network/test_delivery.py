@@ -318,9 +318,9 @@ def test_the_server_refuses_a_publish_the_node_may_not_send(network: Net) -> Non
     conn = network.connection(M)
     forbidden = subject("identity_update_result", CS)
     conn.raw_publish(forbidden, b"anything")
-    with pytest.raises(TransportError):
-        Connection(network.server.url, network.dir(M), M, timeout=1).connect(reconnect=False).publish(
-            subject("identity_update", "pref-13"), b"x", msg_id="never")
+    with Connection(network.server.url, network.dir(M), M, timeout=1).connect(reconnect=False) as other, \
+            pytest.raises(TransportError):
+        other.publish(subject("identity_update", "pref-13"), b"x", msg_id="never")  # not linked
     deadline = time.monotonic() + 3
     while not any(forbidden in e for e in conn.errors) and time.monotonic() < deadline:
         time.sleep(0.05)

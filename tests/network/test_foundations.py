@@ -76,6 +76,12 @@ def test_a_node_id_that_cannot_be_a_subject_token_is_refused(tmp_path, ca: pki.C
         assert exc.value.code == "NETWORK_NODE_ID_INVALID"
 
 
+def test_a_role_the_network_does_not_know_is_refused(tmp_path, ca: pki.CertificateAuthority) -> None:
+    with pytest.raises(pki.CertificateError) as exc:
+        ca.issue_node(tmp_path / "x", "bank-1", "bank")
+    assert exc.value.code == "NETWORK_ROLE_INVALID"
+
+
 # --- envelopes -----------------------------------------------------------------------------
 
 def _sealed(nodes: dict[str, pki.NodeIdentity]) -> env.Envelope:

@@ -26,6 +26,7 @@ import datetime as dt
 import ipaddress
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,8 +146,8 @@ class CertificateAuthority:
         """Issue a node's certificate and keys into its directory (private keys 0600)."""
         if not NODE_ID.match(node_id):
             raise CertificateError("NETWORK_NODE_ID_INVALID", f"ノードID「{node_id}」は英小文字・数字・ハイフンで指定してください。")
-        if role != "admin":
-            Role(role)
+        if role != "admin" and role not in {r.value for r in Role}:
+            raise CertificateError("NETWORK_ROLE_INVALID", f"ノードの種別「{role}」は定義されていません。")
         directory.mkdir(parents=True, exist_ok=True)
         tls_key = ec.generate_private_key(ec.SECP256R1())
         sign_key = ed25519.Ed25519PrivateKey.generate()
@@ -271,7 +272,7 @@ class NodeDirectory:
     unknown and its messages are refused.
     """
 
-    def __init__(self, ca: x509.Certificate, certificates: list[x509.Certificate] = ()):  # type: ignore[assignment]
+    def __init__(self, ca: x509.Certificate, certificates: Iterable[x509.Certificate] = ()):
         self.ca = ca
         self._nodes: dict[str, NodeCertificate] = {}
         for cert in certificates:

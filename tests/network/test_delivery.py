@@ -488,3 +488,29 @@ def test_a_held_message_that_no_longer_opens_is_refused_in_turn_and_does_not_blo
     assert applied() == [f"applied:identity_update:{M}>{CS}:{n}" for n in (1, 2, 4)]
     assert LinkSequence.objects.get(link=f"{M}>{CS}").last_applied == 4
     assert InboxMessage.objects.get(sequence=3).outcome == "refused" and inbox.gaps(network.contexts[CS]) == []
+
+
+def test_an_outbox_row_of_no_known_schema_is_not_sent_and_is_reported(network: Net) -> None:
+    """A row written before events were typed (schema version 0) cannot be checked against
+    the table's schema: it stays in the outbox for an operator, is logged, and does not hold
+    up the rows after it."""
+    from juki.register.events import to_payload
+    from juki.register.models import Change, OutboxEvent
+
+    now = timezone.now()
+    change = Change.objects.create(kind="birth", reason="birth", effective_on=dt.date(2026, 4, 1), entered_by="clerk01",
+                                   entered_at=now)
+    legacy = OutboxEvent.objects.create(kind=OutboxEvent.Kind.IDENTITY_UPDATE, schema_version=0, change=change,
+                                        person_id=7, payload={"name": "山田"}, created_at=now)
+    typed = OutboxEvent.objects.create(kind=OutboxEvent.Kind.IDENTITY_UPDATE, schema_version=1, change=change,
+                                       person_id=8, payload=to_payload(identity_update()), created_at=now)
+    ctx = network.contexts[M]
+
+    assert relay.stage_register_events(ctx, actor=ctx.actor) == 1
+
+    assert list(OutboxPublication.objects.values_list("outbox_event_id", flat=True)) == [typed.pk]
+    [refused] = events(EventType.MESSAGE_REFUSED)
+    assert refused.detail["code"] == "OUTBOX_EVENT_UNKNOWN_SCHEMA" and refused.targets == ["0000000007"]
+    assert "山田" not in json.dumps(refused.detail, ensure_ascii=False)
+    legacy.refresh_from_db()
+    assert legacy.sent_at is None

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "juki.certificates",
     "juki.protection",
     "juki.stats",
+    "juki.network",
     "juki.tools.demo",
     "juki.tools.bench",
     "juki.web",

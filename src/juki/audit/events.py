@@ -120,6 +120,13 @@ class EventType(IntEnum):
     PROVISION_RECORDS_PURGED = 9302
     # 94xx performance (性能測定, juki.tools.bench)
     BENCH_RUN = 9401
+    # 95xx messages between nodes (電文の記録, juki.network): header and signature digest only
+    MESSAGE_SENT = 9501
+    MESSAGE_RECEIVED = 9502
+    MESSAGE_APPLIED = 9503
+    MESSAGE_REFUSED = 9504
+    MESSAGE_HELD = 9505
+    MESSAGE_DUPLICATE = 9506
 
 
 class Outcome:
@@ -230,6 +237,12 @@ EVENT_TYPE_LABELS: dict[int, str] = {
     EventType.AUDIT_VERIFIED: "操作記録の検証",
     EventType.DEMO_LOADED: "デモデータの作成",
     EventType.BENCH_RUN: "性能測定の実行",
+    EventType.MESSAGE_SENT: "電文の送信",
+    EventType.MESSAGE_RECEIVED: "電文の受信",
+    EventType.MESSAGE_APPLIED: "電文の適用",
+    EventType.MESSAGE_REFUSED: "電文の拒否",
+    EventType.MESSAGE_HELD: "電文の保留（更新順番号の欠落）",
+    EventType.MESSAGE_DUPLICATE: "重複電文の受信（適用済み）",
     EventType.CLI_COMMAND: "運用コマンドの実行",
     EventType.AUDIT_LOG_SEARCHED: "操作記録の検索",
     EventType.AUDIT_EVENT_VIEWED: "操作記録の詳細表示",

@@ -170,8 +170,8 @@ def test_a_failing_handler_changes_nothing_and_the_message_comes_again(network: 
 
 
 def test_a_gap_is_held_and_reported_and_the_link_resumes_in_order(network: Net) -> None:
-    """更新順番号: messages are applied in the order they were confirmed. #3 arriving before #2
-    is held (not applied, not skipped), reported, and applied right after #2."""
+    """更新順番号: messages are applied in the order they were confirmed. seq 3 arriving before seq 2
+    is held (not applied, not skipped), reported, and applied right after seq 2."""
     pubs = send(network, identity_update(given_name="一"), identity_update(given_name="二"),
                 identity_update(given_name="三"), publish=False)
     conn = network.connection(M)
@@ -185,7 +185,7 @@ def test_a_gap_is_held_and_reported_and_the_link_resumes_in_order(network: Net) 
     [held] = events(EventType.MESSAGE_HELD)
     assert held.detail["expected"] == 2 and held.detail["header"]["seq"] == 3
 
-    relay.publish_pending(network.contexts[M], conn, actor="node:" + M)  # #2 arrives (and #1, #3 again)
+    relay.publish_pending(network.contexts[M], conn, actor="node:" + M)  # seq 2 arrives (and seq 1, seq 3 again)
     results = drain(network)
 
     assert applied() == [f"applied:identity_update:{M}>{CS}:{n}" for n in (1, 2, 3)]

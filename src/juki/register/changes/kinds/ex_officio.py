@@ -26,8 +26,8 @@ from juki.core.errors import ValidationFailed
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
 
+from ... import entry_rules
 from ... import events as outbound
-from ... import rules
 from ...issuance import number_source
 from ...models import (
     ChangeReason,
@@ -534,7 +534,7 @@ class ExOfficioCorrection(ChangeHandler):
             if given["removed_on"] > ctx.today:
                 raise ValidationFailed("CORRECTION_REMOVED_IN_FUTURE", "消除日に未来の日付は入力できません。",
                                        field="corrections.removed_on")
-            fields["retention_until"] = rules.retention_until(given["removed_on"])
+            fields["retention_until"] = entry_rules.retention_until(given["removed_on"])
         self._check_dates_of(fields)
         if current.resident_kind == ResidentKind.JAPANESE and any(
             fields[n] not in (None, "") for n in ("foreign_category", "residence_status", "nationality")
@@ -663,7 +663,7 @@ class ExOfficioRemoval(ChangeHandler):
                                    "世帯主を消除しない場合は新しい世帯主・続柄を指定しません（世帯主変更は世帯変更によります）。",
                                    field="new_householder")
 
-        retention = rules.retention_until(ctx.effective_on)
+        retention = entry_rules.retention_until(ctx.effective_on)
         for r in records:
             fields = copy_fields(r)
             fields.update(status=RecordStatus.REMOVED, removal_reason=RemovalReason.EX_OFFICIO,

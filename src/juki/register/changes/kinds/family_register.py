@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 
 from juki.core.errors import ValidationFailed
 
+from ...entry_rules import retention_until
 from ...issuance import number_source
 from ...models import (
     ChangeReason,
@@ -34,7 +35,6 @@ from ...models import (
     ResidentKind,
     ResidentRecord,
 )
-from ...rules import retention_until
 from ..base import (
     ADDRESS_ITEMS,
     ChangeContext,

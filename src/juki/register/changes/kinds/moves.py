@@ -33,8 +33,8 @@ from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
 
+from ... import entry_rules
 from ... import events as outbound
-from ... import rules
 from ...issuance import number_source
 from ...models import (
     ChangeReason,
@@ -864,7 +864,7 @@ class _Removal(ChangeHandler):
             fields.update(
                 status=RecordStatus.REMOVED.value, removal_reason=self.removal_reason.value,
                 removed_on=ctx.effective_on, removal_notified_on=ctx.notified_on,
-                retention_until=rules.retention_until(ctx.effective_on),
+                retention_until=entry_rules.retention_until(ctx.effective_on),
                 planned_move_out_address=items.destination_address,
                 planned_move_out_householder=items.destination_householder,
                 planned_move_out_on=ctx.effective_on, planned_move_out_notified_on=ctx.notified_on,

@@ -47,9 +47,7 @@ from ..base import (
 from ..registry import register
 from ..toolkit.domicile import domicile_elsewhere
 from ..toolkit.events import fuhyo_event, identity_event, intra_office_event
-from ..toolkit.households import (
-    check_one_householder,
-)
+from ..toolkit.households import check_one_householder
 
 #: A planned move-out further ahead than this is accepted with a warning (事務処理要領: おおむね14日前から).
 MOVE_OUT_ADVANCE_DAYS = 14

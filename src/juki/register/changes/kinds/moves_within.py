@@ -16,10 +16,7 @@ from pydantic import Field
 
 from juki.core.errors import ValidationFailed
 
-from ...models import (
-    ChangeReason,
-    Relationship,
-)
+from ...models import ChangeReason, Relationship
 from ..base import (
     NOTIFICATION_DAYS,
     ChangeContext,

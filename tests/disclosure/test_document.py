@@ -151,12 +151,12 @@ def test_generating_the_document_is_audited_and_appears_in_the_next_one(scene, a
 
 
 def test_a_removed_resident_document_shows_the_removed_record(city, clerk, act):
-    from juki.register import rules
+    from juki.register import entry_rules
     from juki.register.models import RecordStatus
 
     (rec,) = add_household(city, [{"status": RecordStatus.REMOVED, "removal_reason": "death",
                                    "removed_on": dt.date(2020, 1, 10),
-                                   "retention_until": rules.retention_until(dt.date(2020, 1, 10))}])
+                                   "retention_until": entry_rules.retention_until(dt.date(2020, 1, 10))}])
     req = actions.do_receive_disclosure_request(rec.person_id, kind=RequestKind.DISCLOSURE, received_on=clock.today(),
                                                 identity_document="passport", requester="legal_representative",
                                                 actor=act(clerk))

@@ -150,7 +150,7 @@ def test_a_household_copy_with_a_protected_member_is_checked(victim_household, p
 def test_offender_names_match_across_variant_kanji_and_widths():
     """Pure rule: 邊/邉/辺 and 髙/高 fold together; full-width spaces and ＡＢＣ widths are ignored;
     distinct level-1 kanji (島/嶋) stay apart."""
-    from juki.protection.rules import kana_key, name_key, names_match
+    from juki.protection.offender_names import kana_key, name_key, names_match
 
     assert names_match("渡辺 次郎", name_key("渡邊　次郎"), "")
     assert names_match("渡邉次郎", name_key("渡辺 次郎"), "")

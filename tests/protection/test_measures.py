@@ -15,7 +15,7 @@ from juki.core.errors import JukiError, PermissionDenied
 from juki.protection import actions
 from juki.protection.checks import measures_in_force, protected_person_ids
 from juki.protection.models import MeasureState, ProtectionMeasure
-from juki.protection.rules import display_state, period_end
+from juki.protection.periods import display_state, period_end
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from juki.register.entry_rules import RETENTION_YEARS, retention_until
 from juki.register.names import has_variation_selector, kana_search_key, kanji_search_key
-from juki.register.rules import RETENTION_YEARS, retention_until
 
 
 def test_removed_record_is_kept_150_years_from_removal():

@@ -14,7 +14,7 @@ from juki import cli
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
-from juki.register import numbering, rules
+from juki.register import entry_rules, numbering
 from juki.register.models import (
     Change,
     Household,
@@ -40,13 +40,13 @@ def removed_person(city, removed_on: dt.date, **over):
     (rec,) = add_household(city, [{
         "family_name": "消去", "given_name": "予定", "family_name_kana": "ショウキョ", "given_name_kana": "ヨテイ",
         "birth_year": 1800, "status": RecordStatus.REMOVED, "removal_reason": "death", "removed_on": removed_on,
-        "retention_until": rules.retention_until(removed_on), "valid_from": removed_on, **over,
+        "retention_until": entry_rules.retention_until(removed_on), "valid_from": removed_on, **over,
     }], since=removed_on)
     return rec
 
 
 def years_ago(years: int, days: int = 0) -> dt.date:
-    return rules.add_years(clock.today(), -years) + dt.timedelta(days=days)
+    return entry_rules.add_years(clock.today(), -years) + dt.timedelta(days=days)
 
 
 def test_a_record_removed_150_years_and_a_day_ago_is_purged_with_its_history(city):
@@ -77,7 +77,7 @@ def test_residents_are_never_purged(city, clerk, approver):
         "reason": "再び居住", "person": old.person_id, "family_name": "消去", "family_name_kana": "ショウキョ",
         "birth_year": 1800, "sex": 1, "town_block": city.blocks[0].code, "banchi": "1番1号",
     })
-    result = do_purge_expired_records(today=rules.add_years(clock.today(), 500))
+    result = do_purge_expired_records(today=entry_rules.add_years(clock.today(), 500))
     assert result.persons == 0
     assert ResidentRecord.objects.filter(person_id__in=[resident.person_id, old.person_id]).count() == 3
 
@@ -121,7 +121,7 @@ def test_changes_keep_who_did_what_but_lose_the_purged_persons_data(city, clerk,
     removal = apply(clerk, approver, "ex_officio_removal", {
         "persons": [child.person_id], "grounds": "no_residence", "reason": "実態調査で居住なし（試験 太郎2）"})
     assert OutboxEvent.objects.filter(person_id=child.person_id).exists()
-    far = rules.add_years(clock.today(), 150) + dt.timedelta(days=1)
+    far = entry_rules.add_years(clock.today(), 150) + dt.timedelta(days=1)
 
     result = do_purge_expired_records(today=far)
 
@@ -186,5 +186,5 @@ def test_change_rows_are_not_deleted(city, clerk, approver):
     (head,) = add_household(city, [{}])
     apply(clerk, approver, "ex_officio_removal", {"persons": [head.person_id], "grounds": "other", "reason": "試験"})
     count = Change.objects.count()
-    do_purge_expired_records(today=rules.add_years(clock.today(), 151))
+    do_purge_expired_records(today=entry_rules.add_years(clock.today(), 151))
     assert Change.objects.count() == count and not Person.objects.filter(pk=head.person_id).exists()

@@ -5,6 +5,8 @@
 - :mod:`.lg_code` — 地方公共団体コード (6 digits).
 
 Each offers ``check_digit``, ``is_valid`` and ``validate`` (accepts full-width digits, spaces
-and hyphens; raises :class:`.errors.IdentifierError` with a stable code). Plain Python, no
+and hyphens; raises :class:`.errors.IdentifierError` with a stable code). All three are weighted
+modulus-11 check digits: :mod:`.check_digits` holds the shared mechanics, each module its own
+weights and remainder rule. Plain Python, no
 Django: other systems may import this package on its own (it needs only :mod:`juki.core.errors`).
 """

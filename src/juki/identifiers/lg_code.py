@@ -1,42 +1,37 @@
 """地方公共団体コード (local-government code): 5 digits and a check digit.
 
-Per 総務省「全国地方公共団体コード」: weights 6,5,4,3,2 on the first five digits;
+Per 総務省「全国地方公共団体コード」 (its first two digits are the JIS X 0401 prefecture code):
+weights 6,5,4,3,2 on the first five digits;
 check = 11 - (sum mod 11), taking the last digit of the result (so 10 -> 0 and 11 -> 1).
 Example: Akita City 05201 -> 052019.
 """
 
 from __future__ import annotations
 
-from juki.core.digits import is_ascii_digits
-
-from .errors import IdentifierError, normalise_digits
+from . import check_digits
 
 FIELD = "lg_code"
 
+#: The 総務省 weights on the first five digits, from the highest.
 WEIGHTS = (6, 5, 4, 3, 2)
 
 
+def _digit(remainder: int) -> str:
+    """11 - remainder, keeping its last digit (remainder 1 gives 0 and remainder 0 gives 1)."""
+    return str((check_digits.MODULUS - remainder) % 10)
+
+
+SCHEME = check_digits.CheckDigitScheme(
+    label="地方公共団体コード", code="LGCODE", field=FIELD, length=6, weights=tuple(reversed(WEIGHTS)), digit=_digit)
+
+
 def check_digit(first5: str) -> str:
-    if len(first5) != 5 or not is_ascii_digits(first5):
-        raise IdentifierError("LGCODE_FORMAT", "地方公共団体コードの先頭5桁は半角数字5桁で指定してください。", FIELD)
-    total = sum(int(c) * w for c, w in zip(first5, WEIGHTS, strict=True))
-    return str((11 - total % 11) % 10)
+    return SCHEME.check_digit(first5)
 
 
 def validate(raw: str) -> str:
-    s = normalise_digits(raw)
-    if not is_ascii_digits(s):
-        raise IdentifierError("LGCODE_NOT_DIGITS", "地方公共団体コードは数字6桁で入力してください。", FIELD)
-    if len(s) != 6:
-        raise IdentifierError("LGCODE_LENGTH", f"地方公共団体コードは6桁です（入力は{len(s)}桁）。", FIELD)
-    if check_digit(s[:5]) != s[5]:
-        raise IdentifierError("LGCODE_CHECK_DIGIT", "地方公共団体コードの検査数字が正しくありません。", FIELD)
-    return s
+    return SCHEME.validate(raw)
 
 
 def is_valid(raw: str) -> bool:
-    try:
-        validate(raw)
-    except IdentifierError:
-        return False
-    return True
+    return check_digits.is_valid(validate, raw)

@@ -16,47 +16,35 @@ docs/register-model.md (Identifiers).
 
 from __future__ import annotations
 
-from juki.core.digits import is_ascii_digits
-
-from .errors import IdentifierError, normalise_digits
+from . import check_digits
+from .errors import IdentifierError
 
 FIELD = "my_number"
 
 LENGTH = 12
 
+#: Q_n for n = 1..11, counted from the lowest digit: n + 1 up to 6, n - 5 from 7 (施行令8条).
+WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(1, LENGTH))
+
 #: Numbers with a right check digit that are never issued (see the module docstring).
 NEVER_ISSUED = frozenset({"0" * LENGTH})
+
+SCHEME = check_digits.CheckDigitScheme(label="個人番号", code="MYNUMBER", field=FIELD, length=LENGTH, weights=WEIGHTS,
+                                       digit=check_digits.eleven_minus_or_zero)
 
 
 def check_digit(first11: str) -> str:
     """Check digit for the first eleven digits."""
-    if len(first11) != 11 or not is_ascii_digits(first11):
-        raise IdentifierError("MYNUMBER_FORMAT", "個人番号の先頭11桁は半角数字11桁で指定してください。", FIELD)
-    total = 0
-    for n, ch in enumerate(reversed(first11), start=1):
-        weight = n + 1 if n <= 6 else n - 5
-        total += int(ch) * weight
-    remainder = total % 11
-    return "0" if remainder <= 1 else str(11 - remainder)
+    return SCHEME.check_digit(first11)
 
 
 def validate(raw: str) -> str:
     """Return the 12 ASCII digits or raise :class:`IdentifierError` naming the fault."""
-    s = normalise_digits(raw)
-    if not is_ascii_digits(s):
-        raise IdentifierError("MYNUMBER_NOT_DIGITS", "個人番号は数字12桁で入力してください。", FIELD)
-    if len(s) != LENGTH:
-        raise IdentifierError("MYNUMBER_LENGTH", f"個人番号は12桁です（入力は{len(s)}桁）。", FIELD)
-    if check_digit(s[:11]) != s[11]:
-        raise IdentifierError("MYNUMBER_CHECK_DIGIT", "個人番号の検査数字が正しくありません。", FIELD)
+    s = SCHEME.validate(raw)
     if s in NEVER_ISSUED:
         raise IdentifierError("MYNUMBER_NOT_ISSUED", "この番号は個人番号として付番されることのない番号です（すべて0など）。", FIELD)
     return s
 
 
 def is_valid(raw: str) -> bool:
-    try:
-        validate(raw)
-    except IdentifierError:
-        return False
-    return True
+    return check_digits.is_valid(validate, raw)

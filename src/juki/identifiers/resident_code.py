@@ -15,35 +15,29 @@ lowest digit (the same family as the My Number formula of 総務省令85号 第5
 
 Like every "remainder 0 or 1 gives 0" rule, a single substituted digit that moves the
 remainder between 0 and 1 goes undetected; any other single-digit error is caught. If the
-告示 turns out to differ, only :func:`check_digit` changes.
+告示 turns out to differ, only :data:`WEIGHTS` and the digit rule of :data:`SCHEME` change
+(the mechanics are :mod:`.check_digits`).
 
 Plain Python, no Django.
 """
 
 from __future__ import annotations
 
-from juki.core.digits import is_ascii_digits
-
-from .errors import IdentifierError, normalise_digits
+from . import check_digits
 
 LENGTH = 11
 FIELD = "resident_code"
 
+#: Q_n = (n - 1) mod 6 + 2 for the n-th payload digit counted from the lowest (n = 1..10).
+WEIGHTS = tuple((n - 1) % 6 + 2 for n in range(1, LENGTH))
 
-def _weight(n: int) -> int:
-    """Weight of the n-th payload digit counted from the lowest (n >= 1)."""
-    return (n - 1) % 6 + 2
+SCHEME = check_digits.CheckDigitScheme(label="住民票コード", code="RESIDENT_CODE", field=FIELD, length=LENGTH,
+                                       weights=WEIGHTS, digit=check_digits.eleven_minus_or_zero)
 
 
 def check_digit(first10: str) -> str:
     """Check digit for the ten random digits."""
-    if len(first10) != 10 or not is_ascii_digits(first10):
-        raise IdentifierError(
-            "RESIDENT_CODE_FORMAT", "住民票コードの先頭10桁は半角数字10桁で指定してください。", FIELD
-        )
-    total = sum(int(ch) * _weight(n) for n, ch in enumerate(reversed(first10), start=1))
-    remainder = total % 11
-    return "0" if remainder <= 1 else str(11 - remainder)
+    return SCHEME.check_digit(first10)
 
 
 def validate(raw: str) -> str:
@@ -51,21 +45,8 @@ def validate(raw: str) -> str:
 
     Full-width digits, spaces and hyphens are accepted (as clerks and forms type them).
     """
-    s = normalise_digits(raw)
-    if not is_ascii_digits(s):
-        raise IdentifierError("RESIDENT_CODE_NOT_DIGITS", "住民票コードは数字11桁で入力してください。", FIELD)
-    if len(s) != LENGTH:
-        raise IdentifierError(
-            "RESIDENT_CODE_LENGTH", f"住民票コードは11桁です（入力は{len(s)}桁）。", FIELD
-        )
-    if check_digit(s[:10]) != s[10]:
-        raise IdentifierError("RESIDENT_CODE_CHECK_DIGIT", "住民票コードの検査数字が正しくありません。", FIELD)
-    return s
+    return SCHEME.validate(raw)
 
 
 def is_valid(raw: str) -> bool:
-    try:
-        validate(raw)
-    except IdentifierError:
-        return False
-    return True
+    return check_digits.is_valid(validate, raw)

@@ -27,7 +27,7 @@ from juki.register.models import Person
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.security.roles import Function
 
-from . import rules
+from . import offender_names, periods
 from .models import (
     MeasureKind,
     MeasureState,
@@ -132,7 +132,7 @@ def _create(pid: int, member_ids: list[int], *, kind: str, applied_on: dt.date, 
     start = applied_on if renewed_from is None else renewed_from.end_on + dt.timedelta(days=1)
     measure = ProtectionMeasure.objects.create(
         person_id=pid, kind=kind, applied_on=applied_on, opinion_source=opinion_source,
-        opinion_note=opinion_note.strip(), note=note.strip(), start_on=start, end_on=rules.period_end(start),
+        opinion_note=opinion_note.strip(), note=note.strip(), start_on=start, end_on=periods.period_end(start),
         renewed_from=renewed_from, state=MeasureState.PROVISIONAL, registered_by=actor.staff_id,
         registered_at=clock.now(),
     )
@@ -143,7 +143,7 @@ def _create(pid: int, member_ids: list[int], *, kind: str, applied_on: dt.date, 
 def _add_offender(measure: ProtectionMeasure, o: dict[str, Any]) -> Offender:
     return Offender.objects.create(
         measure=measure, name=o["name"], name_kana=o["name_kana"], birth_date=o["birth_date"], address=o["address"],
-        person_id=o["person_id"], name_key=rules.name_key(o["name"]), kana_key=rules.kana_key(o["name_kana"]),
+        person_id=o["person_id"], name_key=offender_names.name_key(o["name"]), kana_key=offender_names.kana_key(o["name_kana"]),
     )
 
 
@@ -175,10 +175,10 @@ def do_confirm_measure(measure_id: int, *, actor: Any) -> ProtectionMeasure:
             today = clock.today()
             if m.renewed_from_id is not None:
                 old = ProtectionMeasure.objects.get(pk=m.renewed_from_id)
-                start = rules.renewal_start(old.end_on, today)
+                start = periods.renewal_start(old.end_on, today)
             else:
                 start = today
-            m.start_on, m.end_on = start, rules.period_end(start)
+            m.start_on, m.end_on = start, periods.period_end(start)
             m.state = MeasureState.ACTIVE
             m.confirmed_by = actor.staff_id
             m.confirmed_at = clock.now()

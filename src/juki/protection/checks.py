@@ -37,7 +37,7 @@ from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.security.roles import Function
 
-from . import rules
+from . import offender_names
 from .models import (
     AttemptOutcome,
     AttemptReason,
@@ -160,7 +160,7 @@ def _is_offender(measures: list[ProtectionMeasure], requester_name: str, request
         for o in m.offenders.all():
             if requester_person_id is not None and o.person_id == requester_person_id:
                 return True
-            if rules.names_match(requester_name, o.name_key, o.kana_key):
+            if offender_names.names_match(requester_name, o.name_key, o.kana_key):
                 return True
     return False
 

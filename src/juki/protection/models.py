@@ -12,8 +12,8 @@ household members named in it (``persons``). :class:`Offender` rows are the offe
 :class:`ProtectionAttempt` is every issuance request touching a protected person, refused or
 allowed with a warning, reported to the protection officer (支援措置担当).
 
-Models hold no logic: rules are in :mod:`juki.protection.rules` and :mod:`juki.protection.checks`,
-writes in :mod:`juki.protection.actions`. Only ``PROTECTION_MANAGE`` screens show measure details.
+Models hold no logic: rules are in :mod:`juki.protection.periods`,
+:mod:`juki.protection.offender_names` and :mod:`juki.protection.checks`, writes in :mod:`juki.protection.actions`. Only ``PROTECTION_MANAGE`` screens show measure details.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class OpinionSource(models.TextChoices):
 
 class MeasureState(models.TextChoices):
     """支援措置の状態. 期限切れ (expired) is not stored: a confirmed measure past ``end_on`` is
-    expired by date (:func:`juki.protection.rules.display_state`)."""
+    expired by date (:func:`juki.protection.periods.display_state`)."""
 
     PROVISIONAL = "provisional", "確認待ち"
     ACTIVE = "active", "支援中"

@@ -23,7 +23,7 @@ from juki.register.views.common import actor, error_page
 from juki.security.access import requires
 from juki.security.roles import Function
 
-from . import actions, rules
+from . import actions, periods
 from .checks import REQUESTER_TYPE_LABELS
 from .forms import AcknowledgeForm, EndForm, RegisterForm, RenewForm
 from .models import MeasureState, ProtectionAttempt, ProtectionMeasure
@@ -43,8 +43,8 @@ def _names(person_ids: set[int]) -> dict[int, str]:
 
 
 def _row(m: ProtectionMeasure, names: dict[int, str], today: Any) -> dict[str, Any]:
-    state = rules.display_state(state=m.state, end_on=m.end_on, ended_on=m.ended_on, today=today)
-    return {"measure": m, "state": state, "state_label": rules.DISPLAY_STATE_LABELS[state],
+    state = periods.display_state(state=m.state, end_on=m.end_on, ended_on=m.ended_on, today=today)
+    return {"measure": m, "state": state, "state_label": periods.DISPLAY_STATE_LABELS[state],
             "no": person_target(m.person_id), "name": names.get(m.person_id, ""),
             "days_left": (m.end_on - today).days}
 
@@ -64,7 +64,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     rows = [_row(m, names, today) for m in measures]
     groups = [
         ("provisional", "確認待ち", [r for r in rows if r["state"] == "provisional"]),
-        ("expiring", f"期限間近（{rules.EXPIRY_NOTICE_DAYS}日以内に終了）", [r for r in rows if r["state"] == "expiring"]),
+        ("expiring", f"期限間近（{periods.EXPIRY_NOTICE_DAYS}日以内に終了）", [r for r in rows if r["state"] == "expiring"]),
         ("active", "支援中", [r for r in rows if r["state"] == "active"]),
         ("closed", "期限切れ・終了", [r for r in rows if r["state"] in ("expired", "ended")]),
     ]

@@ -1,7 +1,7 @@
 """Retention of removed records (除票の保存期間と消去).
 
 A removed record (除票) is kept for 150 years from the day of removal (住基法施行令34条;
-``retention_until`` is set by :func:`juki.register.rules.retention_until` when the record is
+``retention_until`` is set by :func:`juki.register.entry_rules.retention_until` when the record is
 removed). :func:`do_purge_expired_records` deletes the persons whose *current* version is
 removed with ``retention_until`` before today — so a record restored (回復) or entered again
 is never purged, and residents never are — together with their whole history:

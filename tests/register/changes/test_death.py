@@ -9,9 +9,9 @@ import pytest
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
+from juki.register.entry_rules import retention_until
 from juki.register.models import Household, ResidentRecord
 from juki.register.my_numbers import reveal
-from juki.register.rules import retention_until
 
 from .family_foreign_helpers import (
     OTHER_DOMICILE,

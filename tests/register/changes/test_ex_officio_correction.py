@@ -8,7 +8,7 @@ import pytest
 
 from juki.core import clock
 from juki.core.errors import JukiError
-from juki.register import rules
+from juki.register import entry_rules
 from juki.register.models import OutboxEvent, RecordStatus, ResidentRecord
 
 from ..factories import add_household, small_city
@@ -25,7 +25,7 @@ def city():
 
 def removed(city, removed_on=dt.date(2020, 1, 10), **over):
     (rec,) = add_household(city, [{"status": RecordStatus.REMOVED, "removal_reason": "death", "removed_on": removed_on,
-                                   "retention_until": rules.retention_until(removed_on), **over}])
+                                   "retention_until": entry_rules.retention_until(removed_on), **over}])
     return rec
 
 

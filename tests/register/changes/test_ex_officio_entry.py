@@ -11,7 +11,7 @@ from juki.audit.models import AuditEvent
 from juki.core import clock
 from juki.core.errors import JukiError
 from juki.identifiers import my_number, resident_code
-from juki.register import rules
+from juki.register import entry_rules
 from juki.register.models import (
     Change,
     ChangeState,
@@ -141,7 +141,7 @@ def test_a_person_with_a_removed_record_is_entered_again_on_the_same_addressee_n
     code, number = a_resident_code("4444444444"), a_my_number("55555555555")
     (old,) = add_household(city, [{"resident_code": code, "my_number": number, "status": RecordStatus.REMOVED,
                                    "removal_reason": "move_out", "removed_on": removed_on,
-                                   "retention_until": rules.retention_until(removed_on)}])
+                                   "retention_until": entry_rules.retention_until(removed_on)}])
     with pytest.raises(JukiError) as exc:
         enter(clerk, "ex_officio_entry", person_items(city, resident_code=code))
     assert exc.value.code == "EX_OFFICIO_ENTRY_RESIDENT_CODE_IN_USE" and str(old.person_id) in exc.value.message

@@ -10,7 +10,7 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
 from juki.core.errors import JukiError
-from juki.register import rules
+from juki.register import entry_rules
 from juki.register.models import Change, Household, OutboxEvent, RecordStatus, ResidentRecord
 
 from ..factories import add_household, small_city
@@ -41,7 +41,7 @@ def test_a_person_without_actual_residence_is_removed_and_kept_150_years(city, c
 
     rec = current(head)
     assert (rec.status, rec.removal_reason, rec.removed_on) == (RecordStatus.REMOVED, "ex_officio", day)
-    assert rec.retention_until == rules.retention_until(day) == rules.add_years(day, 150)
+    assert rec.retention_until == entry_rules.retention_until(day) == entry_rules.add_years(day, 150)
     assert rec.change_reason == "ex_officio_removal" and rec.notified_on is None and rec.removal_notified_on is None
     assert (rec.household_id, rec.relationship) == (head.household_id, "householder")  # as it was
     assert Household.objects.get(pk=head.household_id).dissolved_on == day  # no resident left

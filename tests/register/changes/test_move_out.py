@@ -11,7 +11,7 @@ from tests.register.factories import add_household, small_city
 
 from juki.core import clock
 from juki.core.errors import JukiError
-from juki.register import rules
+from juki.register import entry_rules
 from juki.register.models import Household
 from juki.register.move_out import move_out_certificate_data
 from juki.register.my_numbers import reveal
@@ -56,7 +56,7 @@ def test_a_planned_move_out_removes_the_record_on_the_planned_date(city, clerk, 
     assert (removed.version, removed.status, removed.removal_reason) == (2, "removed", "move_out")
     assert removed.valid_from == planned and removed.removed_on == planned
     assert removed.removal_notified_on == clock.today()
-    assert removed.retention_until == rules.retention_until(planned)
+    assert removed.retention_until == entry_rules.retention_until(planned)
     assert removed.retention_until.year - planned.year == 150
     assert removed.planned_move_out_address == DESTINATION and removed.planned_move_out_on == planned
     assert removed.planned_move_out_householder == "転出\u3000先"

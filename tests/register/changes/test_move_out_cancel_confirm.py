@@ -9,7 +9,7 @@ import pytest
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
-from juki.register import rules
+from juki.register import entry_rules
 from juki.register.history import record_as_of
 from juki.register.models import Household
 
@@ -101,7 +101,7 @@ def test_only_a_removal_by_move_out_can_be_cancelled(city, clerk):
     """住基法24条: 転出取消 undoes a 転出; a death or ex-officio removal is undone by 回復 (施行令12条)."""
     removed_on = days_ago(10)
     (dead,) = add_household(city, [{"status": "removed", "removal_reason": "death", "removed_on": removed_on,
-                                    "retention_until": rules.retention_until(removed_on)}])
+                                    "retention_until": entry_rules.retention_until(removed_on)}])
     with refused("MOVE_OUT_CANCEL_NOT_MOVED_OUT"):
         enter(clerk, "move_out_cancel", {"persons": [dead.person_id]}, effective_on=removed_on)
 
@@ -156,7 +156,7 @@ def test_the_move_in_notice_confirms_the_move_out_on_the_removed_record(city, cl
     assert (rec.version, rec.status, rec.removal_reason) == (3, "removed", "move_out")
     assert rec.confirmed_move_out_address == "東京都新宿区西新宿二丁目8番1号"
     assert rec.confirmed_move_out_on == days_ago(10) and rec.confirmed_move_out_notice_on == notice_on
-    assert rec.retention_until == rules.retention_until(days_ago(10))
+    assert rec.retention_until == entry_rules.retention_until(days_ago(10))
     assert event_counts(change) == {"identity_update": 1, "intra_office": 1}
     assert not change.warnings
 

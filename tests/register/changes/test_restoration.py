@@ -8,7 +8,7 @@ import pytest
 
 from juki.core import clock
 from juki.core.errors import JukiError
-from juki.register import rules
+from juki.register import entry_rules
 from juki.register.models import (
     ChangeReason,
     Household,
@@ -91,7 +91,7 @@ def test_a_resident_code_now_on_another_record_blocks_the_restoration(city, cler
     removed_on = dt.date(2020, 2, 2)
     fields = {f.attname: getattr(head, f.attname) for f in ResidentRecord._meta.concrete_fields if f.name != "id"}
     fields.update(version=2, is_current=True, valid_from=removed_on, status=RecordStatus.REMOVED,
-                  removal_reason="death", removed_on=removed_on, retention_until=rules.retention_until(removed_on),
+                  removal_reason="death", removed_on=removed_on, retention_until=entry_rules.retention_until(removed_on),
                   resident_code="")
     ResidentRecord.objects.create(**fields)
     (other,) = add_household(city, [{"resident_code": code}])
@@ -107,7 +107,7 @@ def test_a_my_number_now_on_another_record_blocks_the_restoration(city, clerk, a
     removed_on = dt.date(2020, 2, 2)
     fields = {f.attname: getattr(head, f.attname) for f in ResidentRecord._meta.concrete_fields if f.name != "id"}
     fields.update(version=2, is_current=True, valid_from=removed_on, status=RecordStatus.REMOVED,
-                  removal_reason="death", removed_on=removed_on, retention_until=rules.retention_until(removed_on),
+                  removal_reason="death", removed_on=removed_on, retention_until=entry_rules.retention_until(removed_on),
                   my_number_enc=None, my_number_index="")
     ResidentRecord.objects.create(**fields)
     add_household(city, [{"my_number": number}])

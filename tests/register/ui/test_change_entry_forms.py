@@ -108,7 +108,7 @@ def test_a_malformed_mapping_line_is_refused_naming_the_field(city):
 
 
 def test_fields_read_in_the_order_the_bases_are_listed():
-    from juki.register.changes.kinds.moves import MoveInPerson
+    from juki.register.changes.kinds.moves_in import MoveInPerson
 
     names = [n for n, _ in ordered_fields(MoveInPerson)]
     assert names.index("family_name") < names.index("domicile") < names.index("nationality")

@@ -15,7 +15,7 @@ import pytest
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
-from juki.register.changes.kinds.moves import MoveWithinItems
+from juki.register.changes.kinds.moves_within import MoveWithinItems
 from juki.register.models import Change, ChangeState
 
 from .conftest import enter_move

@@ -16,6 +16,7 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.identifiers import my_number, resident_code
 from juki.register import my_numbers
+from juki.register.entry_rules import add_years
 from juki.register.models import (
     District,
     ForeignResidentCategory,
@@ -31,7 +32,6 @@ from juki.register.models import (
     TownBlock,
 )
 from juki.register.names import has_variation_selector, kanji_search_key
-from juki.register.rules import add_years
 from juki.tools.demo.generator import DemoCityGenerator
 from juki.tools.demo.loader import load_demo
 from juki.tools.demo.management.commands import demo as demo_command

@@ -3,7 +3,8 @@
 A handler knows one kind of change: the items its form may carry (a pydantic model with
 ``extra="forbid"``, so a kind accepts only its own items), the legal rules, and how to turn the
 items and the current records into a :class:`Plan` — the new record versions and the outbox
-events. Handlers never write: :mod:`.workflow` applies the plan inside the confirming
+events. The helpers the kinds share (households, relationships, domicile, events) are in
+:mod:`.toolkit`. Handlers never write: :mod:`.workflow` applies the plan inside the confirming
 transaction, after re-planning against the locked current records.
 """
 
@@ -19,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from juki.core.compiled import CompiledQuery
 from juki.core.errors import ValidationFailed
 
-from .. import events as outbound
 from ..events import OutboundEvent
 from ..models import (
     ChangeReason,
@@ -65,7 +65,7 @@ class NewVersion:
     person_id: int | None
     fields: dict[str, Any]
     my_number: str | None = None  # a clear number to seal at confirmation (validated already)
-    #: A later version of the same person in the same change (:func:`join_versions`): its 異動日
+    #: A later version of the same person in the same change (:func:`.toolkit.households.join_versions`): its 異動日
     #: and 異動事由 when they are not the change's own. Only the last version of a ref is current.
     valid_from: dt.date | None = None
     reason: ChangeReason | None = None
@@ -329,29 +329,6 @@ def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[Reside
     return plan
 
 
-def identity_event(ref: str, fields: dict[str, Any], reason: ChangeReason, effective_on: dt.date, *,
-                   address: str, **extra: Any) -> EventDraft:
-    """本人確認情報の更新 (:func:`juki.register.events.identity_update`) for the version written.
-
-    The My Number is attached as the sealed ciphertext at confirmation, never in clear.
-    """
-    return EventDraft(ref, outbound.identity_update(fields, reason, effective_on, address=address, **extra))
-
-
-def intra_office_event(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: ChangeContext,
-                       **details: Any) -> EventDraft:
-    """庁内連携 (:func:`juki.register.events.intra_office`): other departments learn of the
-    change to the version written (they read the record itself)."""
-    return EventDraft(ref, outbound.intra_office(fields, reason, ctx.effective_on, **details))
-
-
-def fuhyo_event(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: ChangeContext, address: str,
-                **extra: Any) -> EventDraft:
-    """附票記載事項通知 (住基法19条1項; :func:`juki.register.events.fuhyo_notice`): the 附票
-    items of the version written, to the domicile municipality."""
-    return EventDraft(ref, outbound.fuhyo_notice(fields, reason, ctx.effective_on, address=address, **extra))
-
-
 def format_address(municipality: Municipality, town_block: TownBlock, banchi: str, katagaki: str = "") -> str:
     """住所 as written on records: prefecture, municipality, town block, 番地, 方書."""
     text = f"{municipality.prefecture}{municipality.name}{town_block.name}{banchi}"
@@ -361,147 +338,3 @@ def format_address(municipality: Municipality, town_block: TownBlock, banchi: st
 def address_of(record: ResidentRecord, ctx: ChangeContext) -> str:
     return format_address(ctx.municipality(), record.town_block, record.banchi, record.katagaki)
 
-
-def check_one_householder(relationships: dict[int | str, str], *, household: str) -> None:
-    """Household invariant: a household with members has exactly one 世帯主."""
-    if not relationships:
-        return
-    heads = [p for p, rel in relationships.items() if rel == "householder"]
-    if len(heads) != 1:
-        raise ValidationFailed(
-            "HOUSEHOLD_HOUSEHOLDER_COUNT",
-            f"世帯（{household}）の世帯主は1人でなければなりません（{len(heads)}人になります）。",
-            field="relationships",
-        )
-
-
-# --- joining an existing household (世帯への加入) -------------------------------------------
-
-#: The address items a person takes from the household they join (住基法7条7号; 方書 included).
-ADDRESS_ITEMS = ("town_block_id", "banchi", "katagaki", "katagaki_kana", "katagaki_hidden")
-#: The items of a move the joiner follows (前住所・住所を定めた日 and its notification), as the
-#: household's own versions of that move record them.
-MOVE_ITEMS = ("previous_address", "previous_householder", "address_established_on",
-              "address_established_notified_on", "address_established_note")
-
-
-@dataclass(frozen=True)
-class HouseholdStage:
-    """The joined household from ``valid_from`` on: its members' versions in force that day,
-    in listing order, and its 世帯主 (whose version gives the address)."""
-
-    valid_from: dt.date
-    members: list[ResidentRecord]
-    head: ResidentRecord
-
-    @property
-    def address(self) -> tuple[Any, ...]:
-        return tuple(getattr(self.head, name) for name in ADDRESS_ITEMS)
-
-
-def _household_versions(household_no: int) -> dict[int, list[ResidentRecord]]:
-    """Every version of every person who was ever in the household, by person, oldest first."""
-    persons = ResidentRecord.objects.filter(household_id=household_no).values_list("person_id", flat=True).distinct()
-    out: dict[int, list[ResidentRecord]] = {}
-    for rec in (ResidentRecord.objects.filter(person_id__in=list(persons))
-                .select_related("town_block__municipality").order_by("person_id", "valid_from", "version")):
-        out.setdefault(rec.person_id, []).append(rec)
-    return out
-
-
-def _members_on(versions: dict[int, list[ResidentRecord]], household_no: int, on: dt.date) -> list[ResidentRecord]:
-    """The household's resident members on ``on``, by the rule of :func:`juki.register.history.household_as_of`."""
-    members = []
-    for person_versions in versions.values():
-        in_force = [v for v in person_versions if v.valid_from <= on]
-        if in_force:
-            rec = in_force[-1]  # ordered by (valid_from, version): the latest wins the tie
-            if rec.household_id == household_no and rec.status == RecordStatus.RESIDENT:
-                members.append(rec)
-    return sorted(members, key=_listing)
-
-
-def household_stages(ctx: ChangeContext, household_no: int, *, field: str) -> list[HouseholdStage]:
-    """The household a person joins on the change's effective date, and each later change of its
-    address that the joiner follows (世帯への加入の基準).
-
-    A person added to an existing household (出生・転入・職権記載・転居による加入・回復) is
-    recorded as the household stood on the effective date — 住所 is the address of the
-    household on that day (住基法7条7号; for a birth, 住所を定めた日 is the date of birth) —
-    and then moves with the household at every later 転居 (or 職権修正 of its address)
-    already on the register, each as its own version with that change's 異動日, 異動事由,
-    前住所 and 住所を定めた日 (住基法施行令12条2項1号: the record follows the facts the
-    notifications establish). So the person's record as of any day shows the household's
-    address that day (docs/decisions/0006-joining-a-household-back-dated.md).
-
-    Refused, changing nothing:
-
-    - ``JOIN_HOUSEHOLD_NOT_ON_DATE`` — the household had no resident members on the effective
-      date (e.g. it moved in or was formed later) or on a day since: the person cannot have
-      lived in it then;
-    - ``JOIN_BEFORE_HOUSEHOLDER_CHANGE`` — the 世帯主 changed after the effective date: the
-      joiner's 続柄 (to the 世帯主) would have to be restated for the later 世帯主, which only a
-      世帯変更届 or 職権修正 can say. Enter the addition on or after that date's change, or
-      process it before the 世帯主変更 is confirmed.
-
-    The current members are read through the context (so they are part of the change's base
-    versions and locked when confirming); the history is read as the register now stands.
-    """
-    ctx.household_members(household_no)
-    versions = _household_versions(household_no)
-
-    def members_on(day: dt.date) -> list[ResidentRecord]:
-        members = _members_on(versions, household_no, day)
-        if not members:
-            raise ValidationFailed(
-                "JOIN_HOUSEHOLD_NOT_ON_DATE",
-                f"世帯番号 {household_no} の世帯には {day.isoformat()} に住民がいません。"
-                "その日に世帯がなかった期間を含む加入は記載できません。",
-                field=field,
-            )
-        return members
-
-    first = members_on(ctx.effective_on)
-    stages = [HouseholdStage(ctx.effective_on, first, _head(first))]
-    later = sorted({v.valid_from for vs in versions.values() for v in vs if v.valid_from > ctx.effective_on})
-    for day in later:
-        members = members_on(day)
-        previous = stages[-1]
-        head = _head(members)
-        if head.person_id != previous.head.person_id:
-            raise ValidationFailed(
-                "JOIN_BEFORE_HOUSEHOLDER_CHANGE",
-                f"世帯番号 {household_no} の世帯は異動日より後の {day.isoformat()} に世帯主が変わっています。"
-                "世帯主との続柄が定まらないため、この日付では加入を記載できません（世帯変更届・職権修正によります）。",
-                field=field,
-            )
-        stage = HouseholdStage(day, members, head)
-        if stage.address != previous.address:
-            stages.append(stage)
-    return stages
-
-
-def _head(members: list[ResidentRecord]) -> ResidentRecord:
-    return next((m for m in members if m.relationship == "householder"), members[0])
-
-
-def join_versions(plan: Plan, version: NewVersion, stages: list[HouseholdStage] | None) -> dict[str, Any]:
-    """Add the joiner's version (on the effective date, at ``stages[0]``'s address as the caller
-    built it) and one version for each later stage: the household's address and the move items
-    of the 世帯主's version of that day, with its 異動日 and 異動事由. Returns the fields of the
-    last version — the joiner's current record (events describe it)."""
-    plan.versions.append(version)
-    fields = version.fields
-    for stage in (stages or [])[1:]:
-        fields = dict(fields)
-        fields.update({name: getattr(stage.head, name) for name in ADDRESS_ITEMS})
-        if stage.head.address_established_on == stage.valid_from:  # the household moved that day
-            fields.update({name: getattr(stage.head, name) for name in MOVE_ITEMS})
-        reason = ChangeReason(stage.head.change_reason)
-        plan.versions.append(NewVersion(ref=version.ref, person_id=version.person_id, fields=fields,
-                                        my_number=version.my_number, valid_from=stage.valid_from, reason=reason))
-        notice = (f"加入する世帯は異動日より後の {stage.valid_from.isoformat()} に住所が変わっています（{reason.label}）。"
-                  "その日から世帯の住所に記載します。")
-        if notice not in plan.warnings:
-            plan.warnings.append(notice)
-    return fields

@@ -32,8 +32,8 @@ from juki.identifiers.errors import IdentifierError
 from juki.security import keys
 from juki.security.roles import Function
 
+from .. import entry_rules, numbering
 from .. import events as outbound
-from .. import numbering, rules
 from ..models import Household, Person, RecordStatus, ResidentRecord
 from ..models.change import Change, ChangeState, OutboxEvent
 from ..models.person import ADDRESSEE_NO_DIGITS
@@ -263,10 +263,10 @@ def _plan(handler: ChangeHandler, items: ChangeItems, ctx: ChangeContext) -> Pla
         # unchanged from the current version is not re-judged).
         before = ctx.current(nv.person_id) if nv.person_id is not None else None
         entered = {k: v for k, v in nv.fields.items() if before is None or getattr(before, k, None) != v}
-        for name, units in rules.unprintable_items(entered):
+        for name, units in entry_rules.unprintable_items(entered):
             shown = "、".join(" ".join(f"U+{ord(c):04X}" for c in u) for u in units)
             raise ValidationFailed("register.unprintable_character",
-                                   f"{rules.PRINTED_ITEMS[name]}に証明書で印字できない文字があります（{shown}）。"
+                                   f"{entry_rules.PRINTED_ITEMS[name]}に証明書で印字できない文字があります（{shown}）。"
                                    "登録されている字形（外字・異体字）を確認してください。", field=name)
         if nv.my_number is not None:
             try:

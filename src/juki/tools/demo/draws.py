@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from juki.core.errors import JukiError
-from juki.register.rules import add_years
+from juki.register.entry_rules import add_years
 
 from .plans import TOKYO, PersonPlan
 

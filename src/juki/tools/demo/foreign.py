@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from juki.register.entry_rules import add_years
 from juki.register.models import (
     ChangeReason,
     DatePrecision,
@@ -18,7 +19,6 @@ from juki.register.models import (
     ResidentKind,
     Sex,
 )
-from juki.register.rules import add_years
 
 from . import data
 from .households import Households

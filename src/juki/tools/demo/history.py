@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from juki.register.entry_rules import retention_until
 from juki.register.models import (
     ChangeReason,
     FuriganaCertification,
@@ -13,7 +14,6 @@ from juki.register.models import (
     RemovalReason,
     ResidentKind,
 )
-from juki.register.rules import retention_until
 
 from .foreign import ForeignResidents
 from .plans import TOKYO, Address, HouseholdPlan, PersonPlan, VersionPlan

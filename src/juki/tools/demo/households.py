@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from juki.register.entry_rules import add_years
 from juki.register.models import (
     ChangeReason,
     FuriganaCertification,
@@ -12,7 +13,6 @@ from juki.register.models import (
     RemovalReason,
     Sex,
 )
-from juki.register.rules import add_years
 
 from . import data
 from .addresses import Addresses

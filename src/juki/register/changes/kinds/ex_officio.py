@@ -21,13 +21,12 @@ from typing import Any, Literal
 
 from pydantic import Field, model_serializer
 
-from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
 
+from ... import entry_rules
 from ... import events as outbound
-from ... import rules
 from ...issuance import number_source
 from ...models import (
     ChangeReason,
@@ -51,32 +50,33 @@ from ..base import (
     ChangeHandler,
     ChangeItems,
     EventDraft,
-    HouseholdStage,
     NewVersion,
     Plan,
     address_of,
     check_dates,
-    check_one_householder,
     copy_fields,
     current_residents,
     format_address,
-    fuhyo_event,
-    household_stages,
-    identity_event,
-    intra_office_event,
-    join_versions,
     not_before_current,
     require_resident,
 )
 from ..item_types import Kana
 from ..registry import register
+from ..toolkit.domicile import domicile_elsewhere
+from ..toolkit.events import fuhyo_event, identity_event, intra_office_event
+from ..toolkit.households import (
+    HouseholdStage,
+    by_addressee_no,
+    check_one_householder,
+    household_stages,
+    join_versions,
+)
 
 REASON_MAX = 200
 NEW_HOUSEHOLD = "new:household"
 
 
 # --- shared rules (plain functions) ------------------------------------------------------------
-
 
 
 def birth_precision(year: int | None, month: int | None, day: int | None, *, field: str = "birth_year") -> str:
@@ -98,30 +98,9 @@ def earliest_birth(year: int | None, month: int | None, day: int | None) -> dt.d
     return dt.date(year, month or 1, day or 1) if year is not None else None
 
 
-def domicile_elsewhere(domicile: str, ctx: ChangeContext) -> bool:
-    """本籍 in another municipality: the 戸籍の附票 is kept there and must be notified (住基法19条)."""
-    if not domicile:
-        return False
-    m = ctx.municipality()
-    return not (domicile.startswith(f"{m.prefecture}{m.name}") or domicile.startswith(m.name))
-
-
 def _current_holder(**lookup: Any) -> ResidentRecord | None:
     """The current record (resident or removed) holding a number, if any."""
     return ResidentRecord.objects.filter(is_current=True, **lookup).only("person_id", "status").first()
-
-
-def by_addressee_no(relationships: dict[str, str]) -> dict[int, Relationship]:
-    """The relationships item keyed by addressee number (JSON keys are text), codes checked."""
-    out: dict[int, Relationship] = {}
-    for key, rel in relationships.items():
-        if not is_ascii_digits(key):
-            raise ValidationFailed("RELATIONSHIPS_KEY", f"続柄の対象「{key}」は宛名番号ではありません。", field="relationships")
-        try:
-            out[int(key)] = Relationship(rel)
-        except ValueError:
-            raise ValidationFailed("RELATIONSHIP_UNKNOWN", f"続柄「{rel}」はありません。", field="relationships") from None
-    return out
 
 
 # --- 職権記載 -------------------------------------------------------------------------------------
@@ -275,7 +254,7 @@ class ExOfficioEntry(ChangeHandler):
         if numbers["issued"]:
             plan.events.append(EventDraft(ref, outbound.delivery_info(
                 fields, self.reason, ctx.effective_on, address=address_text, postcode=town_block.postcode)))
-        if domicile_elsewhere(items.domicile, ctx):
+        if domicile_elsewhere(items.domicile, ctx.municipality(), resident_kind=items.resident_kind):
             plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address_text))
         return plan
 
@@ -534,7 +513,7 @@ class ExOfficioCorrection(ChangeHandler):
             if given["removed_on"] > ctx.today:
                 raise ValidationFailed("CORRECTION_REMOVED_IN_FUTURE", "消除日に未来の日付は入力できません。",
                                        field="corrections.removed_on")
-            fields["retention_until"] = rules.retention_until(given["removed_on"])
+            fields["retention_until"] = entry_rules.retention_until(given["removed_on"])
         self._check_dates_of(fields)
         if current.resident_kind == ResidentKind.JAPANESE and any(
             fields[n] not in (None, "") for n in ("foreign_category", "residence_status", "nationality")
@@ -554,7 +533,7 @@ class ExOfficioCorrection(ChangeHandler):
         plan.events.append(intra_office_event(ref, fields, self.reason, ctx,
                                               corrected=[_item_name(n) for n in corrected],
                                               correction_reason=items.reason))
-        if domicile_elsewhere(fields["domicile"], ctx) and current.status == RecordStatus.RESIDENT:
+        if domicile_elsewhere(fields["domicile"], ctx.municipality(), resident_kind=fields["resident_kind"]) and current.status == RecordStatus.RESIDENT:
             plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
         return plan
 
@@ -663,7 +642,7 @@ class ExOfficioRemoval(ChangeHandler):
                                    "世帯主を消除しない場合は新しい世帯主・続柄を指定しません（世帯主変更は世帯変更によります）。",
                                    field="new_householder")
 
-        retention = rules.retention_until(ctx.effective_on)
+        retention = entry_rules.retention_until(ctx.effective_on)
         for r in records:
             fields = copy_fields(r)
             fields.update(status=RecordStatus.REMOVED, removal_reason=RemovalReason.EX_OFFICIO,
@@ -675,7 +654,7 @@ class ExOfficioRemoval(ChangeHandler):
             plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
             plan.events.append(intra_office_event(ref, fields, self.reason, ctx, removal_reason=RemovalReason.EX_OFFICIO,
                                                   grounds=items.grounds))
-            if domicile_elsewhere(r.domicile, ctx):
+            if domicile_elsewhere(r.domicile, ctx.municipality(), resident_kind=r.resident_kind):
                 plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
         for m in staying:
             if m.person_id not in restated:
@@ -768,7 +747,7 @@ class Restoration(ChangeHandler):
             address = _address_from(fields, ctx)
             plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
             plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=address))
-            if domicile_elsewhere(fields["domicile"], ctx):
+            if domicile_elsewhere(fields["domicile"], ctx.municipality(), resident_kind=fields["resident_kind"]):
                 plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, address))
         return plan
 

@@ -10,7 +10,7 @@ for one; the API may give the day the 戸籍届 was received), and the 14-day pe
 旧氏 entry and removal are on the person's request (請求) and need the request date.
 
 Numbers: a birth gets a new 住民票コード and a new My Number, drawn only when the change is
-confirmed (see :func:`._family_foreign_common.numbers_now`).
+confirmed (see :func:`..toolkit.persons.numbers_now`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pydantic import Field, field_validator
 
 from juki.core.errors import ValidationFailed
 
+from ...entry_rules import retention_until
 from ...issuance import number_source
 from ...models import (
     ChangeReason,
@@ -34,36 +35,30 @@ from ...models import (
     ResidentKind,
     ResidentRecord,
 )
-from ...rules import retention_until
 from ..base import (
-    ADDRESS_ITEMS,
     ChangeContext,
     ChangeHandler,
     ChangeItems,
-    HouseholdStage,
     NewVersion,
     Plan,
     birth_date_of,
     check_dates,
-    check_one_householder,
     copy_fields,
     current_residents,
-    household_stages,
-    join_versions,
     not_before_current,
     require_resident,
 )
 from ..item_types import Kana
 from ..registry import register
-from ._family_foreign_common import (
-    append_version,
-    nationality_code,
-    numbers_now,
-    one_person,
-    person_events,
-    require_japanese,
-    romaji,
+from ..toolkit.events import append_version, person_events
+from ..toolkit.households import (
+    ADDRESS_ITEMS,
+    HouseholdStage,
+    check_one_householder,
+    household_stages,
+    join_versions,
 )
+from ..toolkit.persons import nationality_code, numbers_now, one_person, require_japanese, romaji
 
 RELATIONSHIP_CODES = {r.value for r in Relationship}
 #: In practice a householder is 15 or older (no statute sets an age): a younger one is flagged, not refused.

@@ -22,23 +22,11 @@ from pydantic import Field, field_validator
 from juki.core.errors import ValidationFailed
 
 from ...models import ChangeReason, ForeignResidentCategory, ResidenceCardKind, ResidenceStatus
-from ..base import (
-    ChangeContext,
-    ChangeHandler,
-    ChangeItems,
-    Plan,
-    check_dates,
-    copy_fields,
-)
+from ..base import ChangeContext, ChangeHandler, ChangeItems, Plan, check_dates, copy_fields
 from ..item_types import Kana
 from ..registry import register
-from ._family_foreign_common import (
-    append_version,
-    nationality_code,
-    one_person,
-    require_foreign,
-    residence_card_no,
-)
+from ..toolkit.events import append_version
+from ..toolkit.persons import nationality_code, one_person, require_foreign, residence_card_no
 
 #: 入管法19条の3: a period of stay of 3 months or less does not make a mid-to-long-term resident
 #: (and so no resident record, 住基法30条の45). Months are counted as 30 days.

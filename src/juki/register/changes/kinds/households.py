@@ -36,13 +36,12 @@ from ..base import (
     NewVersion,
     Plan,
     check_dates,
-    check_one_householder,
     copy_fields,
-    intra_office_event,
     require_resident,
 )
 from ..registry import register
-from .moves import parse_relationships
+from ..toolkit.events import intra_office_event
+from ..toolkit.households import check_one_householder, parse_relationships
 
 NEW_HOUSEHOLD = "new:household"
 VARIANT_LABELS = {

@@ -29,7 +29,8 @@ from ..base import (
     copy_fields,
 )
 from ..registry import register
-from ._family_foreign_common import numbers_now, one_person, person_events
+from ..toolkit.events import person_events
+from ..toolkit.persons import numbers_now, one_person
 
 
 class MyNumberChangeItems(ChangeItems):

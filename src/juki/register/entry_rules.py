@@ -1,4 +1,4 @@
-"""Register rules that need no database (住民基本台帳の規則). Plain functions over plain data."""
+"""Rules on what is entered in the register, needing no database (記載の規則: 除票の保存期限, 証明書に印字する事項). Plain functions over plain data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pure rules of the protection measures (支援措置). No database.
+"""The periods of the protection measures (支援措置): start, end, extension, state. No database.
 
 Source: 住民基本台帳事務処理要領 第5-10. The support period is one year from the day support
 starts (支援開始日), extendable by one year at a time on a new application (延長の申出); the
@@ -9,14 +9,13 @@ extension begins the day after the old period ends. A request is judged by who a
 - a public body (12条の2, 国又は地方公共団体の機関) → allowed after confirming it is not on the
   offender's behalf — the counter sees a warning, the attempt is reported;
 - the person or a household member (12条) → allowed with strict identity checks and a warning.
+
+Who asks is judged in :mod:`.checks`; the offender's name is matched by :mod:`.offender_names`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
-
-from juki.register.names import kana_search_key, kanji_search_key
 
 #: Days before the end of the period from which the measure shows as expiring (延長の案内).
 EXPIRY_NOTICE_DAYS = 30
@@ -67,23 +66,3 @@ DISPLAY_STATE_LABELS = {
     "expired": "期限切れ",
     "ended": "終了",
 }
-
-
-def name_key(text: str) -> str:
-    """A person's name folded for matching a requester against an offender: NFKC (full/half
-    width), no spaces or separators, no variation selectors, variant kanji folded (髙→高, 邊→辺)."""
-    return kanji_search_key(unicodedata.normalize("NFKC", text or ""))
-
-
-def kana_key(text: str) -> str:
-    return kana_search_key(unicodedata.normalize("NFKC", text or "")) if text else ""
-
-
-def names_match(requester_name: str, offender_name_key: str, offender_kana_key: str) -> bool:
-    """Whether the requester's name is the offender's, after folding (kanji or kana form)."""
-    key = name_key(requester_name)
-    if not key:
-        return False
-    if key == offender_name_key:
-        return True
-    return bool(offender_kana_key) and kana_key(requester_name) == offender_kana_key

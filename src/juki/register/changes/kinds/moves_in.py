@@ -1,21 +1,18 @@
-"""Moves within, into and out of the municipality (転居・転入・転出・国外転出).
+"""Moves into the municipality (転入) and 外国人住民の記載 (30条の47).
 
 Kinds in this module (see docs/register-moves.md for items, rules and events):
 
-- ``move_within`` 転居 (住基法23条);
 - ``move_in`` 転入 from another municipality with a 転出証明書 (住基法22条);
 - ``move_in_abroad`` 転入 from abroad — Japanese nationals (住基法22条) and foreign nationals
   who are 中長期在留者等 (住基法30条の46) in one form, so a family moves in together;
-- ``foreign_entry`` a foreign national living here who becomes a 中長期在留者等 (住基法30条の47);
-- ``move_out`` 転出 (住基法24条) and ``move_abroad`` 国外転出 (住基法24条): the record is removed
-  on the planned date (除票, kept 150 years — 住基法施行令34条);
-- ``move_out_cancel`` 転出取消 and ``move_out_confirm`` 転出確定 (on the 転入通知 of the new
-  municipality, 住基法9条1項): the only kinds here that touch removed records.
+- ``foreign_entry`` a foreign national living here who becomes a 中長期在留者等 (住基法30条の47).
+
+The other moves are :mod:`.moves_within` (転居) and :mod:`.moves_out` (転出 and its sequels).
 
 Events: every written version gets an identity update (本人確認情報) and an intra-office event;
-an address change of a Japanese resident whose 本籍 is in another municipality also gets a
-附票 notice (住基法19条1項); a 転入 from another municipality gets a 転入通知 to the previous
-municipality (住基法9条1項); a newly generated My Number gets delivery info (送付先情報).
+a Japanese resident whose 本籍 is in another municipality also gets a 附票 notice (住基法19条1項);
+a 転入 from another municipality gets a 転入通知 to the previous municipality (住基法9条1項);
+a newly generated My Number gets delivery info (送付先情報).
 """
 
 from __future__ import annotations
@@ -34,17 +31,14 @@ from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
 
 from ... import events as outbound
-from ... import rules
 from ...issuance import number_source
 from ...models import (
     ChangeReason,
     DatePrecision,
     ForeignResidentCategory,
     FuriganaCertification,
-    Municipality,
     RecordStatus,
     Relationship,
-    RemovalReason,
     ResidenceCardKind,
     ResidenceStatus,
     ResidentKind,
@@ -60,71 +54,32 @@ from ..base import (
     ChangeHandler,
     ChangeItems,
     EventDraft,
-    HouseholdStage,
     NewVersion,
     Plan,
-    address_of,
     check_dates,
-    check_one_householder,
-    copy_fields,
-    current_residents,
     format_address,
-    fuhyo_event,
-    household_stages,
-    identity_event,
-    intra_office_event,
-    join_versions,
     not_before_current,
-    require_resident,
 )
 from ..item_types import Kana, path_label
 from ..registry import register
+from ..toolkit.domicile import domicile_elsewhere
+from ..toolkit.events import fuhyo_event, identity_event, intra_office_event
+from ..toolkit.households import (
+    HouseholdStage,
+    address_block,
+    check_one_householder,
+    household_stages,
+    householder_name,
+    join_versions,
+)
 
-RELATIONSHIP_CODES = {r.value for r in Relationship}
 #: 在留カード・特別永住者証明書の番号: 英字2桁＋数字8桁＋英字2桁 (e.g. AB12345678CD).
 CARD_NO = re.compile(r"^[A-Z]{2}\d{8}[A-Z]{2}$")
 NATIONALITY_CODE = re.compile(r"^[A-Z]{2}$")
 #: 入管法19条の3: a stay of 3 months or less does not make a 中長期在留者.
 MID_LONG_TERM_MIN_MONTHS = 3
-#: A planned move-out further ahead than this is accepted with a warning (事務処理要領: おおむね14日前から).
-MOVE_OUT_ADVANCE_DAYS = 14
 #: Statuses that never make a 中長期在留者 (入管法19条の3第4号).
 NOT_MID_LONG_TERM = {ResidenceStatus.DIPLOMAT, ResidenceStatus.OFFICIAL}
-
-
-# --- shared helpers -----------------------------------------------------------------------
-
-def address_block(ctx: ChangeContext, code: str) -> TownBlock:
-    """The town block of a new address; an abolished block cannot take new addresses."""
-    tb = ctx.town_block(code)
-    if tb.abolished_on is not None and tb.abolished_on <= ctx.effective_on:
-        raise ValidationFailed(
-            "TOWN_BLOCK_ABOLISHED", f"町丁字「{tb.name}」は{tb.abolished_on.isoformat()}に廃止されています。",
-            field="town_block",
-        )
-    return tb
-
-
-
-
-def domicile_elsewhere(fields: dict[str, Any], municipality: Municipality) -> bool:
-    """本籍 in another municipality: the 附票 is kept there and must be told (住基法19条1項).
-
-    Only Japanese residents have a 本籍. A 本籍 is written from the prefecture
-    (「秋田県秋田市山王一丁目1番地」), so the test is the municipality's full name as prefix.
-    """
-    domicile = str(fields.get("domicile") or "").replace(" ", "").replace("\u3000", "")
-    if fields.get("resident_kind") != ResidentKind.JAPANESE or not domicile:
-        return False
-    return not (domicile.startswith(f"{municipality.prefecture}{municipality.name}")
-                or domicile.startswith(municipality.name))
-
-
-def householder_name(members: list[ResidentRecord]) -> str:
-    for m in members:
-        if m.relationship == Relationship.HOUSEHOLDER:
-            return m.full_name
-    return ""
 
 
 def _identifier(module: Any, raw: str, field: str) -> str:
@@ -133,154 +88,6 @@ def _identifier(module: Any, raw: str, field: str) -> str:
         return str(module.validate(raw))
     except IdentifierError as exc:
         raise ValidationFailed(exc.code, exc.message, field=field) from None
-
-
-# --- 転居 ------------------------------------------------------------------------------------
-
-class MoveWithinItems(ChangeItems):
-    """転居届の記載事項: who moves and the new address; household only if it changes."""
-
-    persons: list[int] = Field(min_length=1, description="転居する者の宛名番号")
-    town_block: str = Field(min_length=1, description="新住所の町丁字コード")
-    banchi: str = Field(default="", max_length=100, description="番地")
-    katagaki: str = Field(default="", max_length=200, description="方書")
-    katagaki_kana: Kana = Field(default="", max_length=300, description="方書カナ")
-    katagaki_hidden: bool = Field(default=False, description="方書非表示")
-    household: Literal["same", "new", "join"] = Field(
-        default="same", description="same: 世帯全員で転居 / new: 新たな世帯を作る / join: 転居先の既存世帯に入る"
-    )
-    join_household_no: int | None = Field(default=None, description="加入する世帯の世帯番号（join の場合）")
-    relationships: dict[str, str] = Field(
-        default_factory=dict, description="宛名番号 → 続柄（new・join の場合、世帯主との続柄）"
-    )
-
-
-@register
-class MoveWithin(ChangeHandler):
-    """転居: a move to another address inside the municipality (住基法23条).
-
-    Only address items change (and, when only part of a household moves or the movers join a
-    household at the new address, the household and relationship the move forces). The
-    previous address is kept as 前住所; the date the new address was established (住所を定めた日)
-    is the effective date.
-    """
-
-    kind = "move_within"
-    reason = ChangeReason.MOVE_WITHIN
-    label = "転居届"
-    article = "住民基本台帳法23条"
-    items = MoveWithinItems
-    notification_period = NOTIFICATION_DAYS
-
-    def plan(self, items: MoveWithinItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
-        records = current_residents(self, ctx, items.persons)
-        plan = check_dates(self, ctx, records)
-        household_nos = {r.household_id for r in records}
-        if len(household_nos) != 1:
-            raise ValidationFailed("MOVE_PERSONS_DIFFERENT_HOUSEHOLDS", "同じ世帯の者だけを一度に転居できます。", field="persons")
-        (household_no,) = household_nos
-        members = ctx.household_members(household_no)
-        moving = {r.person_id for r in records}
-        staying = [m for m in members if m.person_id not in moving]
-        town_block = address_block(ctx, items.town_block)
-        new_address = (town_block.pk, items.banchi, items.katagaki)
-        if all((r.town_block_id, r.banchi, r.katagaki) == new_address for r in records):
-            raise ValidationFailed("MOVE_SAME_ADDRESS", "新住所が現住所と同じです。", field="town_block")
-        if items.household != "join" and items.join_household_no is not None:
-            raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_NOT_ALLOWED", "既存世帯に入る場合だけ加入する世帯番号を入力します。",
-                                   field="join_household_no")
-
-        new_rel: dict[int, tuple[object, str, int]] = {}  # person → (household, relationship, order)
-        stages: list[HouseholdStage] | None = None  # of a joined household (household_stages)
-        if items.household == "same":
-            if staying:
-                raise ValidationFailed(
-                    "MOVE_PARTIAL_HOUSEHOLD",
-                    "世帯の一部が転居する場合は、新しい世帯を作るか転居先の世帯に入るかを指定してください。",
-                    field="household",
-                )
-            if items.relationships:
-                raise ValidationFailed("MOVE_RELATIONSHIPS_NOT_ALLOWED",
-                                       "世帯全員で転居する場合は続柄を変更できません（世帯変更届によります）。",
-                                       field="relationships")
-            for r in records:
-                new_rel[r.person_id] = (r.household_id, r.relationship, r.listing_order)
-        else:
-            if items.household == "new" and not staying:
-                raise ValidationFailed("MOVE_WHOLE_HOUSEHOLD_SAME", "世帯全員が転居する場合は新しい世帯を作れません（世帯変更届によります）。",
-                                       field="household")
-            if staying and any(m.relationship == Relationship.HOUSEHOLDER for m in records):
-                raise ValidationFailed(
-                    "MOVE_HOUSEHOLDER_LEAVES",
-                    "世帯主が転居して残る世帯の世帯主がいなくなります。先に世帯主変更届を処理してください。",
-                    field="persons",
-                )
-            rels = parse_relationships(items.relationships)
-            if set(rels) != moving:
-                raise ValidationFailed("MOVE_RELATIONSHIPS", "転居する全員の続柄を指定してください。", field="relationships")
-            if items.household == "new":
-                check_one_householder(rels, household="新世帯")  # type: ignore[arg-type]
-                target: object = "new:household"
-                order_base = 0
-            else:
-                if items.join_household_no is None:
-                    raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_REQUIRED", "加入する世帯の世帯番号を入力してください。",
-                                           field="join_household_no")
-                if items.join_household_no == household_no:
-                    raise ValidationFailed("MOVE_JOIN_OWN_HOUSEHOLD", "転居する者の世帯には加入できません。", field="join_household_no")
-                joined = ctx.household_members(items.join_household_no)
-                if not joined:
-                    raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_UNKNOWN", "加入する世帯に住民がいません。", field="join_household_no")
-                stages = household_stages(ctx, items.join_household_no, field="join_household_no")
-                if any((j.town_block_id, j.banchi, j.katagaki) != new_address for j in stages[0].members):
-                    raise ValidationFailed("MOVE_JOIN_ADDRESS_MISMATCH", "加入する世帯の異動日の住所と新住所が一致しません。",
-                                           field="town_block")
-                if any(v == Relationship.HOUSEHOLDER for v in rels.values()):
-                    raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "加入する世帯には既に世帯主がいます。", field="relationships")
-                target = items.join_household_no
-                order_base = max(j.listing_order for j in joined)
-            ordered = sorted(records, key=lambda r: (rels[r.person_id] != Relationship.HOUSEHOLDER, r.listing_order))
-            for i, r in enumerate(ordered, start=1):
-                new_rel[r.person_id] = (target, rels[r.person_id], order_base + i)
-
-        municipality = ctx.municipality()
-        address = format_address(municipality, town_block, items.banchi, items.katagaki)
-        for r in records:
-            fields = copy_fields(r)
-            household, relationship, order = new_rel[r.person_id]
-            fields.update(
-                town_block_id=town_block.pk, banchi=items.banchi, katagaki=items.katagaki,
-                katagaki_kana=items.katagaki_kana, katagaki_hidden=items.katagaki_hidden,
-                previous_address=address_of(r, ctx),
-                previous_householder=householder_name(members),
-                address_established_on=ctx.effective_on, address_established_notified_on=ctx.notified_on,
-                household_id=household, relationship=relationship, listing_order=order,
-            )
-            ref = f"p:{r.person_id}"
-            fields = join_versions(plan, NewVersion(ref=ref, person_id=r.person_id, fields=fields), stages)
-            now_address = (address if not stages else
-                           format_address(municipality, stages[-1].head.town_block, fields["banchi"], fields["katagaki"]))
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=now_address))
-            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=now_address))
-            if domicile_elsewhere(fields, municipality):
-                plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, now_address))
-        return plan
-
-
-def parse_relationships(raw: dict[str, str], field: str = "relationships") -> dict[int, str]:
-    """宛名番号 → 続柄 as entered; keys must be addressee numbers and values standard codes."""
-    out: dict[int, str] = {}
-    for key, value in raw.items():
-        try:
-            pid = int(key)
-        except ValueError:
-            raise ValidationFailed("CHANGE_ITEM_INVALID", f"{path_label(field)}: 宛名番号「{key}」は数字ではありません。",
-                                   field=field) from None
-        if value not in RELATIONSHIP_CODES:
-            raise ValidationFailed("HOUSEHOLD_RELATIONSHIP_UNKNOWN", f"{path_label(field)}: 続柄「{value}」は続柄コードにありません。",
-                                   field=f"{field}.{key}")
-        out[pid] = value
-    return out
 
 
 # --- 転入 (persons not on the register yet) ------------------------------------------------------
@@ -672,7 +479,7 @@ class _IncomingHandler(ChangeHandler):
             now_address = format_address(municipality, now_block, fields["banchi"], fields["katagaki"])
             plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=now_address))
             plan.events.append(intra_office_event(ref, fields, self.reason, ctx, address=now_address))
-            if domicile_elsewhere(fields, municipality):
+            if domicile_elsewhere(fields.get("domicile"), municipality, resident_kind=fields.get("resident_kind")):
                 plan.events.append(fuhyo_event(ref, fields, self.reason, ctx, now_address))
             plan.events.extend(self.extra_events(ref, fields, items, ctx))
             if new_number:
@@ -812,248 +619,3 @@ class ForeignEntry(_IncomingHandler):
     article = "住民基本台帳法30条の47"
     items = ForeignEntryItems
     source = "entry"
-
-
-# --- 転出・国外転出 ---------------------------------------------------------------------------
-
-class MoveOutItems(ChangeItems):
-    """転出届の記載事項 (住基法24条): who, where to; the effective date is the planned date."""
-
-    persons: list[int] = Field(min_length=1, description="転出する者の宛名番号")
-    destination_address: str = Field(min_length=1, max_length=300, description="転出先（転出予定先住所）")
-    destination_householder: str = Field(default="", max_length=100, description="転出先の世帯主")
-
-
-def _removal_records(handler: ChangeHandler, items: MoveOutItems, ctx: ChangeContext) -> tuple[list[ResidentRecord], Plan]:
-    """Who leaves; the household left behind keeps exactly one householder.
-
-    When the householder leaves while others stay, the 世帯主変更 (住基法25条) must be
-    confirmed first: one change writes versions for one reason only, and the members who stay
-    have not moved.
-    """
-    records = current_residents(handler, ctx, items.persons)
-    plan = check_dates(handler, ctx, records)
-    if len({r.household_id for r in records}) != 1:
-        raise ValidationFailed("MOVE_PERSONS_DIFFERENT_HOUSEHOLDS", "同じ世帯の者だけを一度に転出できます。", field="persons")
-    members = ctx.household_members(records[0].household_id)
-    leaving = {r.person_id for r in records}
-    staying = [m for m in members if m.person_id not in leaving]
-    if staying and any(r.relationship == Relationship.HOUSEHOLDER for r in records):
-        raise ValidationFailed(
-            "MOVE_OUT_HOUSEHOLDER_LEAVES",
-            "世帯主が転出して残る世帯の世帯主がいなくなります。先に世帯主変更届（住基法25条）を処理してください。",
-            field="persons",
-        )
-    if ctx.notified_on is not None and (ctx.effective_on - ctx.notified_on).days > MOVE_OUT_ADVANCE_DAYS:
-        plan.warnings.append(f"転出予定日が届出日から{MOVE_OUT_ADVANCE_DAYS}日を超えて先です。予定日を確認してください。")
-    return records, plan
-
-
-class _Removal(ChangeHandler):
-    notification_period = NOTIFICATION_DAYS
-    allows_future_effective = True  # 転出は「あらかじめ」届け出る (住基法24条)
-    removal_reason: RemovalReason
-    items = MoveOutItems
-
-    def plan(self, items: MoveOutItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
-        records, plan = _removal_records(self, items, ctx)
-        municipality = ctx.municipality()
-        for r in records:
-            address = address_of(r, ctx)
-            fields = copy_fields(r)
-            fields.update(
-                status=RecordStatus.REMOVED.value, removal_reason=self.removal_reason.value,
-                removed_on=ctx.effective_on, removal_notified_on=ctx.notified_on,
-                retention_until=rules.retention_until(ctx.effective_on),
-                planned_move_out_address=items.destination_address,
-                planned_move_out_householder=items.destination_householder,
-                planned_move_out_on=ctx.effective_on, planned_move_out_notified_on=ctx.notified_on,
-            )
-            ref = f"p:{r.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address))
-            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, destination=items.destination_address))
-            plan.events.extend(self.extra_events(ref, fields, items, ctx, municipality, address))
-        return plan
-
-    def extra_events(self, ref: str, fields: dict[str, Any], items: MoveOutItems, ctx: ChangeContext,
-                     municipality: Municipality, address: str) -> list[EventDraft]:
-        return []
-
-
-@register
-class MoveOut(_Removal):
-    """転出: a move to another municipality, notified in advance with the planned date and the
-    destination (住基法24条). The record is removed on the planned date (除票, kept 150 years —
-    住基法施行令34条); the 転出証明書 is made from it (:func:`juki.register.move_out.move_out_certificate_data`).
-
-    No 附票 notice here: the 附票's address changes when the new municipality records the
-    move-in and notifies the domicile (住基法19条1項).
-    """
-
-    kind = "move_out"
-    reason = ChangeReason.MOVE_OUT
-    label = "転出届"
-    article = "住民基本台帳法24条"
-    removal_reason = RemovalReason.MOVE_OUT
-
-
-@register
-class MoveAbroad(_Removal):
-    """国外転出: a move out of Japan (住基法24条). The record is removed on the planned date; the
-    domicile municipality records the 国外転出 on the 附票 (住基法19条1項)."""
-
-    kind = "move_abroad"
-    reason = ChangeReason.MOVE_ABROAD
-    label = "転出届（国外へ）"
-    article = "住民基本台帳法24条"
-    removal_reason = RemovalReason.MOVE_ABROAD
-
-    def extra_events(self, ref: str, fields: dict[str, Any], items: MoveOutItems, ctx: ChangeContext,
-                     municipality: Municipality, address: str) -> list[EventDraft]:
-        if not domicile_elsewhere(fields, municipality):
-            return []
-        return [fuhyo_event(ref, fields, self.reason, ctx, address, moved_abroad_to=items.destination_address)]
-
-
-# --- 転出取消・転出確定 (removed records) -------------------------------------------------------
-
-class MoveOutCancelItems(ChangeItems):
-    """転出取消: the persons whose move-out is withdrawn (the 転出証明書 is returned)."""
-
-    persons: list[int] = Field(min_length=1, description="転出を取り消す者の宛名番号")
-
-
-#: Removal reasons a 転出取消 can undo (a 国外転出 is a 転出 too, 住基法24条).
-CANCELLABLE = {RemovalReason.MOVE_OUT, RemovalReason.MOVE_ABROAD}
-
-
-@register
-class MoveOutCancel(ChangeHandler):
-    """転出取消: the person did not move after all; the removed record becomes a resident
-    record again with the items it had (住基法24条の届出の取消; 事務処理要領).
-
-    Only for a removal by 転出 / 国外転出 whose move-out has not been confirmed by the new
-    municipality's 転入通知. The person returns to their household, which must still be at
-    the same address and keep exactly one householder.
-
-    The 異動日 of a 転出取消 is the 異動日 of the removal it withdraws (the planned move-out
-    date, possibly still ahead): the person never stopped being resident, and the restored
-    version, later in the history on the same date, is the record as of every date from then
-    on (:func:`juki.register.history.record_as_of`). The 届出日 is the day of the request.
-    """
-
-    kind = "move_out_cancel"
-    reason = ChangeReason.MOVE_OUT
-    label = "転出取消"
-    article = "住民基本台帳法24条"
-    items = MoveOutCancelItems
-    allows_removed = True
-    allows_future_effective = True  # the withdrawn removal may still be ahead
-    dates_not_before_current = False  # the date must equal the removal's own, checked in plan()
-
-    def plan(self, items: MoveOutCancelItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
-        records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
-        for rec in records:
-            require_resident(rec, self)
-            if rec.status != RecordStatus.REMOVED or rec.removal_reason not in CANCELLABLE:
-                raise ValidationFailed("MOVE_OUT_CANCEL_NOT_MOVED_OUT",
-                                       f"宛名番号 {rec.person_id} は転出により消除された者ではありません。", field="persons")
-            if rec.confirmed_move_out_on is not None:
-                raise ValidationFailed("MOVE_OUT_CANCEL_CONFIRMED",
-                                       f"宛名番号 {rec.person_id} は転入通知により転出が確定しています。取り消せません。", field="persons")
-        plan = check_dates(self, ctx, records)
-        for rec in records:
-            if rec.valid_from != ctx.effective_on:
-                raise ValidationFailed(
-                    "MOVE_OUT_CANCEL_DATE",
-                    f"転出取消の異動日は、取り消す転出の異動日（{rec.valid_from.isoformat()}）です。",
-                    field="effective_on",
-                )
-        if len({r.household_id for r in records}) != 1:
-            raise ValidationFailed("MOVE_PERSONS_DIFFERENT_HOUSEHOLDS", "同じ世帯の者だけを一度に取り消せます。", field="persons")
-        members = ctx.household_members(records[0].household_id)
-        address = (records[0].town_block_id, records[0].banchi, records[0].katagaki)
-        if any((m.town_block_id, m.banchi, m.katagaki) != address for m in members):
-            raise ValidationFailed("MOVE_OUT_CANCEL_HOUSEHOLD_MOVED",
-                                   "元の世帯は既に別の住所に異動しています。転出取消ではなく転入・転居等で処理してください。", field="persons")
-        check_one_householder({**{m.person_id: m.relationship for m in members}, **{r.person_id: r.relationship for r in records}},
-                              household="元の世帯")
-        for r in records:
-            fields = copy_fields(r)
-            fields.update(
-                status=RecordStatus.RESIDENT.value, removal_reason="", removed_on=None, removal_notified_on=None,
-                removal_date_note="", retention_until=None,
-                planned_move_out_address="", planned_move_out_householder="",
-                planned_move_out_on=None, planned_move_out_notified_on=None,
-            )
-            ref = f"p:{r.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address_of(r, ctx),
-                                              action="move_out_cancel"))
-            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, action="move_out_cancel",
-                                                  cancelled_removal_on=r.removed_on))
-        return plan
-
-
-class MoveOutConfirmItems(ChangeItems):
-    """転出確定: what the new municipality's 転入通知 says and when it arrived."""
-
-    persons: list[int] = Field(min_length=1, description="転出した者の宛名番号")
-    confirmed_address: str = Field(min_length=1, max_length=300, description="転出確定住所（転入通知の住所）")
-    confirmed_on: dt.date = Field(description="転出確定日（転入先で住所を定めた日）")
-    notice_on: dt.date = Field(description="転出確定通知日（転入通知を受けた日）")
-
-
-@register
-class MoveOutConfirm(ChangeHandler):
-    """転出確定: records the confirmed address and date on the removed record when the new
-    municipality's 転入通知 arrives (住基法9条1項). Processed ex officio on the notice.
-
-    The 異動日 is normally the day the notice arrived; it cannot precede the removal it
-    completes, so a notice that arrives before the planned move-out date (the person moved
-    early) is recorded with the planned date as 異動日 — the one future date allowed here.
-    """
-
-    kind = "move_out_confirm"
-    reason = ChangeReason.MOVE_OUT
-    label = "転出確定（転入通知）"
-    article = "住民基本台帳法9条1項"
-    items = MoveOutConfirmItems
-    ex_officio = True
-    allows_removed = True
-    allows_future_effective = True  # only up to the planned move-out date, see plan()
-
-    def plan(self, items: MoveOutConfirmItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
-        records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
-        for rec in records:
-            require_resident(rec, self)
-            if rec.status != RecordStatus.REMOVED or rec.removal_reason != RemovalReason.MOVE_OUT:
-                raise ValidationFailed("MOVE_OUT_CONFIRM_NOT_MOVED_OUT",
-                                       f"宛名番号 {rec.person_id} は転出により消除された者ではありません。", field="persons")
-            if rec.confirmed_move_out_on is not None:
-                raise ValidationFailed("MOVE_OUT_ALREADY_CONFIRMED",
-                                       f"宛名番号 {rec.person_id} の転出は既に確定しています。誤りは職権修正で直してください。",
-                                       field="persons")
-        plan = check_dates(self, ctx, records)
-        if ctx.effective_on > max([ctx.today, *(r.valid_from for r in records)]):
-            raise ValidationFailed("CHANGE_EFFECTIVE_IN_FUTURE", "異動日に未来の日付は入力できません（転出予定日までを除く）。",
-                                   field="effective_on")
-        if items.notice_on > ctx.today:
-            raise ValidationFailed("CHANGE_NOTIFIED_IN_FUTURE", "転入通知を受けた日に未来の日付は入力できません。", field="notice_on")
-        if items.confirmed_on > items.notice_on:
-            raise ValidationFailed("MOVE_OUT_CONFIRM_AFTER_NOTICE", "転出確定日が転入通知を受けた日より後です。", field="confirmed_on")
-        for r in records:
-            fields = copy_fields(r)
-            fields.update(confirmed_move_out_address=items.confirmed_address, confirmed_move_out_on=items.confirmed_on,
-                          confirmed_move_out_notice_on=items.notice_on)
-            ref = f"p:{r.person_id}"
-            plan.versions.append(NewVersion(ref=ref, person_id=r.person_id, fields=fields))
-            plan.events.append(identity_event(ref, fields, self.reason, ctx.effective_on, address=address_of(r, ctx),
-                                              action="move_out_confirm"))
-            plan.events.append(intra_office_event(ref, fields, self.reason, ctx, action="move_out_confirm",
-                                                  confirmed_address=items.confirmed_address,
-                                                  confirmed_on=items.confirmed_on))
-            if r.planned_move_out_on is not None and items.confirmed_on != r.planned_move_out_on:
-                plan.warnings.append(f"宛名番号 {r.person_id}: 転出確定日が転出予定日（{r.planned_move_out_on.isoformat()}）と異なります。")
-        return plan

@@ -97,7 +97,7 @@ def person_events(
     extra_items: tuple[str, ...] = (),
     identity_extra: dict[str, Any] | None = None,
 ) -> None:
-    """Append the outbox events for one changed person (issue #3 §6).
+    """Append the outbox events for one changed person (docs/register.md).
 
     ``new_number``: a new My Number was designated (出生, 個人番号の変更) — the identity update
     is sent and 送付先情報 (for the 個人番号通知書) follows. My Numbers never appear here in

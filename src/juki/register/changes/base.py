@@ -10,6 +10,7 @@ transaction, after re-planning against the locked current records.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -362,8 +363,11 @@ def address_of(record: ResidentRecord, ctx: ChangeContext) -> str:
     return format_address(ctx.municipality(), record.town_block, record.banchi, record.katagaki)
 
 
-def check_one_householder(relationships: dict[int | str, str], *, household: str) -> None:
-    """Household invariant: a household with members has exactly one 世帯主."""
+def check_one_householder(relationships: Mapping[Any, str], *, household: str) -> None:
+    """Household invariant: a household with members has exactly one 世帯主.
+
+    ``relationships`` maps each member (a person id, or the reference of a person still to be
+    created) to their 続柄 code."""
     if not relationships:
         return
     heads = [p for p, rel in relationships.items() if rel == "householder"]

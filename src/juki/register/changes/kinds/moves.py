@@ -172,7 +172,7 @@ class MoveWithin(ChangeHandler):
     items = MoveWithinItems
     notification_period = NOTIFICATION_DAYS
 
-    def plan(self, items: MoveWithinItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveWithinItems, ctx: ChangeContext) -> Plan:
         records = current_residents(self, ctx, items.persons)
         plan = check_dates(self, ctx, records)
         household_nos = {r.household_id for r in records}
@@ -219,7 +219,7 @@ class MoveWithin(ChangeHandler):
             if set(rels) != moving:
                 raise ValidationFailed("MOVE_RELATIONSHIPS", "転居する全員の続柄を指定してください。", field="relationships")
             if items.household == "new":
-                check_one_householder(rels, household="新世帯")  # type: ignore[arg-type]
+                check_one_householder(rels, household="新世帯")
                 target: object = "new:household"
                 order_base = 0
             else:
@@ -714,7 +714,7 @@ def _place_incoming(items: _IncomingItems, ctx: ChangeContext, people: list[_Inc
         if items.join_household_no is not None:
             raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_NOT_ALLOWED", "既存世帯に入る場合だけ加入する世帯番号を入力します。",
                                    field="join_household_no")
-        check_one_householder(rels, household="新世帯")  # type: ignore[arg-type]
+        check_one_householder(rels, household="新世帯")
         ordered = sorted(people, key=lambda p: (p.item.relationship != Relationship.HOUSEHOLDER, p.index))
         head = next(p.item for p in people if p.item.relationship == Relationship.HOUSEHOLDER)
         head_name = f"{head.family_name}\u3000{head.given_name}" if head.given_name else head.family_name
@@ -753,10 +753,10 @@ class MoveIn(_IncomingHandler):
     items = MoveInItems
     source = "domestic"
 
-    def pre_move_in(self, items: MoveInItems) -> tuple[str, str]:  # type: ignore[override]
+    def pre_move_in(self, items: MoveInItems) -> tuple[str, str]:
         return items.previous_address, items.previous_householder
 
-    def extra_checks(self, items: MoveInItems, ctx: ChangeContext, plan: Plan) -> None:  # type: ignore[override]
+    def extra_checks(self, items: MoveInItems, ctx: ChangeContext, plan: Plan) -> None:
         code = _identifier(lg_code_id, items.previous_lg_code, "previous_lg_code")
         if code == ctx.municipality().lg_code:
             raise ValidationFailed("MOVE_IN_FROM_SAME_MUNICIPALITY",
@@ -766,7 +766,7 @@ class MoveIn(_IncomingHandler):
         if ctx.effective_on > items.planned_move_out_on + dt.timedelta(days=30):
             plan.warnings.append("転入日が転出予定日から30日を超えています。転出証明書の内容と実際の異動日を確認してください。")
 
-    def extra_events(self, ref: str, fields: dict[str, Any], items: MoveInItems,  # type: ignore[override]
+    def extra_events(self, ref: str, fields: dict[str, Any], items: MoveInItems,
                      ctx: ChangeContext) -> list[EventDraft]:
         """転入通知 (住基法9条1項): the previous municipality learns the person moved in."""
         return [EventDraft(ref, outbound.move_in_notice(
@@ -796,7 +796,7 @@ class MoveInAbroad(_IncomingHandler):
     items = MoveInAbroadItems
     source = "abroad"
 
-    def pre_move_in(self, items: MoveInAbroadItems) -> tuple[str, str]:  # type: ignore[override]
+    def pre_move_in(self, items: MoveInAbroadItems) -> tuple[str, str]:
         return items.previous_address, items.previous_householder
 
 
@@ -855,7 +855,7 @@ class _Removal(ChangeHandler):
     removal_reason: RemovalReason
     items = MoveOutItems
 
-    def plan(self, items: MoveOutItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveOutItems, ctx: ChangeContext) -> Plan:
         records, plan = _removal_records(self, items, ctx)
         municipality = ctx.municipality()
         for r in records:
@@ -952,7 +952,7 @@ class MoveOutCancel(ChangeHandler):
     allows_future_effective = True  # the withdrawn removal may still be ahead
     dates_not_before_current = False  # the date must equal the removal's own, checked in plan()
 
-    def plan(self, items: MoveOutCancelItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveOutCancelItems, ctx: ChangeContext) -> Plan:
         records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
         for rec in records:
             require_resident(rec, self)
@@ -1024,7 +1024,7 @@ class MoveOutConfirm(ChangeHandler):
     allows_removed = True
     allows_future_effective = True  # only up to the planned move-out date, see plan()
 
-    def plan(self, items: MoveOutConfirmItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveOutConfirmItems, ctx: ChangeContext) -> Plan:
         records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
         for rec in records:
             require_resident(rec, self)

@@ -30,8 +30,10 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
+## make lint: ruff on src and tests; mypy on src (configuration in pyproject.toml [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3

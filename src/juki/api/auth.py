@@ -144,7 +144,7 @@ class ApiTokenAuth(HttpBearer):
             raise _refuse(request, token_invalid(), "client_revoked", client.client_id)
         if not ip_allowed(client_ip(request), list(client.allowed_networks or [])):
             raise _refuse(request, address_not_allowed(), "address_not_allowed", client.client_id)
-        request.api_client = client  # type: ignore[attr-defined]
+        request.api_client = client  # type: ignore[attr-defined]  # read by the audit log
         return client
 
 
@@ -158,27 +158,27 @@ def api_requires(function: Function) -> Callable[[Callable[..., Any]], Callable[
     def decorate(op: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(op)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            client: ApiClient = request.auth  # type: ignore[attr-defined]
-            where = {"terminal_id": f"api:{client.client_id}", "ip": client_ip(request)}
+            client: ApiClient = request.auth  # type: ignore[attr-defined]  # set by ApiTokenAuth
+            terminal_id, ip = f"api:{client.client_id}", client_ip(request)
             if function.value not in (client.functions or []):
                 record(EventType.ACCESS_DENIED, action="deny", function=function.value, outcome=Outcome.DENIED,
-                       detail={"path": request.path[:200], "code": "FORBIDDEN"}, **where)
+                       detail={"path": request.path[:200], "code": "FORBIDDEN"}, terminal_id=terminal_id, ip=ip)
                 raise PermissionDenied()
             try:
                 result = op(request, *args, **kwargs)
             except JukiError as err:
                 record(EventType.API_CALL, action="api", function=function.value, outcome=refusal_outcome(err),
-                       detail={"path": request.path[:200], "code": err.code}, **where)
+                       detail={"path": request.path[:200], "code": err.code}, terminal_id=terminal_id, ip=ip)
                 raise
             except Exception:
                 record(EventType.API_CALL, action="api", function=function.value, outcome=Outcome.ERROR,
-                       detail={"path": request.path[:200]}, **where)
+                       detail={"path": request.path[:200]}, terminal_id=terminal_id, ip=ip)
                 raise
             record(EventType.API_CALL, action="api", function=function.value,
-                   detail={"path": request.path[:200]}, **where)
+                   detail={"path": request.path[:200]}, terminal_id=terminal_id, ip=ip)
             return result
 
-        wrapper.juki_function = function  # type: ignore[attr-defined]
+        wrapper.juki_function = function  # type: ignore[attr-defined]  # read by declared_function
         return wrapper
 
     return decorate

@@ -51,7 +51,7 @@ LIST_LIMIT = 200
 
 #: The change kinds (異動の種類), a closed set declared in the schema; an unknown kind is still
 #: refused by the workflow with its own code (CHANGE_KIND_UNKNOWN), as on the screens.
-KINDS = {"enum": sorted(h.kind for h in all_handlers())}
+KINDS: dict[str, Any] = {"enum": sorted(h.kind for h in all_handlers())}
 
 NOT_FOUND = {404: ("異動がない", ["CHANGE_NOT_FOUND"])}
 REFUSED = {400: ("異動の規則による拒否（種類ごとのコード）", None)}
@@ -199,7 +199,7 @@ def enter_change(
 
     if idempotency_key is None:
         return Status(201, change_out(enter()))
-    change, replayed = idempotency.enter_once(request.auth, idempotency_key,  # type: ignore[attr-defined]
+    change, replayed = idempotency.enter_once(request.auth, idempotency_key,  # type: ignore[attr-defined]  # set by ApiTokenAuth
                                               payload.model_dump(mode="json"), enter)
     if replayed:
         response[idempotency.REPLAYED_HEADER] = "true"

@@ -8,6 +8,7 @@ operations declares the shape (an upper-case code) rather than a list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Choices
@@ -44,7 +45,7 @@ def closed(choices: type[Choices], *, blank: bool = False) -> dict[str, Any]:
     return {"enum": [*([""] if blank else []), *choices.values]}
 
 
-def problem_responses(*groups: dict[int, tuple[str, list[str] | None]]) -> dict[str, Any]:
+def problem_responses(*groups: Mapping[int, tuple[str, Sequence[str] | None]]) -> dict[str, Any]:
     """``openapi_extra`` declaring the problem+json responses of ``groups`` (merged by status;
     ``None`` as codes: any code of the documented shape)."""
     merged: dict[int, tuple[list[str], list[str] | None]] = {}

@@ -103,6 +103,7 @@ def checkpoint_if_due(*, function: str = FUNCTION) -> AuditCheckpoint | None:
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         latest = _latest_signed(head.seq)
+        since: dt.datetime | None
         if latest is not None:
             covered, since = latest.seq + 1, latest.created_at
         else:  # never checkpointed: the window opened with the first event

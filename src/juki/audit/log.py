@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from juki.core import clock
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
+from juki.core.fields import model_field
 from juki.identifiers import my_number
 
 from . import autocheckpoint
@@ -62,7 +63,7 @@ def _utc_iso(ts: dt.datetime) -> str:
 
 def _text(name: str, value: str) -> str:
     """A text field cut to its column width, as the database will hold it."""
-    return text_normal(value, AuditEvent._meta.get_field(name).max_length)
+    return text_normal(value, model_field(AuditEvent, name).max_length)
 
 
 def person_target(value: str | int) -> str:
@@ -146,7 +147,7 @@ def _append(event: AuditEvent, target_ids: list[str]) -> None:
     On PostgreSQL this is one statement (data-modifying CTEs); elsewhere three. Either way it
     runs inside the transaction that holds the head's lock.
     """
-    values = [AuditEvent._meta.get_field(c).get_db_prep_save(getattr(event, c), connection) for c in _EVENT_COLUMNS]
+    values = [model_field(AuditEvent, c).get_db_prep_save(getattr(event, c), connection) for c in _EVENT_COLUMNS]
     columns = ", ".join(_EVENT_COLUMNS)
     marks = ", ".join(["%s"] * len(_EVENT_COLUMNS))
     insert = f"INSERT INTO audit_auditevent ({columns}) VALUES ({marks}) RETURNING id"  # noqa: S608
@@ -216,8 +217,9 @@ def client_ip(request: Any) -> str:
     """The peer address. Proxy headers are not trusted unless a proxy is configured."""
     from django.conf import settings
 
-    if getattr(settings, "JUKI_TRUSTED_PROXY_HEADER", None):
-        fwd = request.META.get(settings.JUKI_TRUSTED_PROXY_HEADER, "")
+    header = getattr(settings, "JUKI_TRUSTED_PROXY_HEADER", None)
+    if header:
+        fwd = request.META.get(header, "")
         if fwd:
             return fwd.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")

@@ -28,8 +28,8 @@ def flushable_audit_log() -> Iterator[None]:
                 return original(self, sql_list)
         return original(self, sql_list)
 
-    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]  # test-only patch
     try:
         yield
     finally:
-        BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]
+        BaseDatabaseOperations.execute_sql_flush = original  # type: ignore[method-assign]  # test-only patch

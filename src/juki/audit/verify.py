@@ -389,7 +389,7 @@ def _verify(from_checkpoint: bool, check_targets: bool, heads_file: Path) -> Ver
         result.start_checkpoint_id, result.start_seq = start.pk, start.seq
         if start.seq > 0:
             # Trust everything up to the checkpoint; its own event is re-checked against it.
-            expected, prev_hash = start.seq, None  # type: ignore[assignment]
+            expected, prev_hash = start.seq, None  # type: ignore[assignment]  # no previous hash to compare
     for cp in valid:
         if cp.seq == 0 and cp.hash != GENESIS:
             result.add(Fault(FaultKind.CHECKPOINT_MISMATCH, 0, None, "空の記録のチェックポイントが不正です。",

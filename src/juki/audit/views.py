@@ -53,7 +53,7 @@ class EventFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["event_type"].choices = [("", "すべて")] + [  # type: ignore[attr-defined]
+        self.fields["event_type"].choices = [("", "すべて")] + [  # type: ignore[attr-defined]  # a ChoiceField
             (int(t), f"{t.value} {EVENT_TYPE_LABELS.get(t, t.name)}") for t in EventType
         ]
 

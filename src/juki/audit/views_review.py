@@ -151,7 +151,7 @@ def review_mark(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or not (request.POST.get("date_from") and request.POST.get("date_to")):
         messages.error(request, "点検期間の指定が正しくありません。")
         return redirect("audit-review")
-    period = form.cleaned_data["period"]
+    period: tuple[dt.date, dt.date] = form.cleaned_data["period"]
     back = reverse("audit-review") + "?" + _period_query(period)
     try:
         do_mark_flag_reviewed(*period, request.POST.get("flag_key", ""), request.POST.get("comment", ""),

@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from juki.certificates import fonts
 
@@ -753,13 +754,14 @@ def _tag(gids: Sequence[int]) -> str:
     return "".join(chr(ord("A") + (digest >> (5 * i)) % 26) for i in range(6))
 
 
-def _embed(pdf: object, font: Font, used: dict[int, str], name: str) -> object:
+# ``pdf`` is a pydyf.PDF; pydyf ships no types.
+def _embed(pdf: Any, font: Font, used: dict[int, str], name: str) -> object:
     import pydyf
 
     gids = sorted(used)
     data = font.subset(gids)
     file = pydyf.Stream([data], {"Length1": len(data)}, compress=True)
-    pdf.add_object(file)  # type: ignore[attr-defined]
+    pdf.add_object(file)
     base = f"/{_tag(gids)}+{name}"
     descriptor = pydyf.Dictionary({
         "Type": "/FontDescriptor", "FontName": base, "Flags": 4,
@@ -767,7 +769,7 @@ def _embed(pdf: object, font: Font, used: dict[int, str], name: str) -> object:
         "Ascent": round(font.ascent * 1000), "Descent": round(-font.descent * 1000),
         "CapHeight": round(font.ascent * 1000), "StemV": 80, "FontFile2": file.reference,
     })
-    pdf.add_object(descriptor)  # type: ignore[attr-defined]
+    pdf.add_object(descriptor)
     widths = pydyf.Array()
     for gid in gids:
         widths += [gid, pydyf.Array([round(font.advance[gid] * 1000 / font.upem)])]
@@ -777,14 +779,14 @@ def _embed(pdf: object, font: Font, used: dict[int, str], name: str) -> object:
                                            "Supplement": 0}),
         "CIDToGIDMap": "/Identity", "W": widths, "FontDescriptor": descriptor.reference,
     })
-    pdf.add_object(cid)  # type: ignore[attr-defined]
+    pdf.add_object(cid)
     cmap = pydyf.Stream([_to_unicode(used)], compress=True)
-    pdf.add_object(cmap)  # type: ignore[attr-defined]
+    pdf.add_object(cmap)
     type0 = pydyf.Dictionary({
         "Type": "/Font", "Subtype": "/Type0", "BaseFont": base, "Encoding": "/Identity-H",
         "DescendantFonts": pydyf.Array([cid.reference]), "ToUnicode": cmap.reference,
     })
-    pdf.add_object(type0)  # type: ignore[attr-defined]
+    pdf.add_object(type0)
     return type0.reference
 
 

@@ -102,7 +102,7 @@ def daily_ledger(day: dt.date) -> Ledger:
     totals: OrderedDict[str, TypeTotal] = OrderedDict(
         (str(v), TypeTotal(str(label))) for v, label in DocumentType.choices)
     for cert in qs:
-        common = dict(document_label=_label(DocumentType, cert.document_type),
+        common: dict[str, Any] = dict(document_label=_label(DocumentType, cert.document_type),
                       requester_label=_label(RequesterType, cert.request.requester_type),
                       persons=[f"{int(p):0{ADDRESSEE_NO_DIGITS}d}" for p in cert.person_ids],
                       status_label=_label(CertificateStatus, cert.status))
@@ -142,7 +142,7 @@ def ledger_csv(ledger: Ledger) -> bytes:
         w.writerow([c.issuance_number, r.at.strftime("%Y-%m-%d %H:%M:%S"), r.event, r.document_label, c.issued_by,
                     r.requester_label, r.subject_count, " ".join(r.persons), r.copies, r.fee_yen,
                     c.request.fee_exemption if r.event == "交付" else "", r.status_label,
-                    c.reprint_of.issuance_number if c.reprint_of_id else "",
+                    c.reprint_of.issuance_number if c.reprint_of is not None else "",
                     c.voided_by if r.event == "無効" else "", c.void_reason if r.event == "無効" else ""])
     w.writerow([])
     w.writerow(["# 種類別集計", "証明書の種類", "交付", "再交付", "無効", "通数", "手数料（円）"])

@@ -108,7 +108,7 @@ def _setup() -> tuple[Any, Any, type]:
     )
     ua = CSS(string=CERTIFICATE_UA_CSS, counter_style=UA_COUNTER_STYLE)
 
-    class CertificateHTML(HTML):  # type: ignore[misc]
+    class CertificateHTML(HTML):
         # WeasyPrint 70 reads the UA stylesheets through this hook; the pin in
         # pyproject.toml and the pixel comparison with the naive render guard it.
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:

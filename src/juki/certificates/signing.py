@@ -243,7 +243,7 @@ def _cached_key_signer(cert: Any, key: Any, registry: Any) -> Any:
 
     private = serialization.load_der_private_key(key.dump(), password=None)
 
-    class CachedKeySigner(SimpleSigner):  # type: ignore[misc]
+    class CachedKeySigner(SimpleSigner):
         template: _CmsTemplate | None = None
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
@@ -253,7 +253,7 @@ def _cached_key_signer(cert: Any, key: Any, registry: Any) -> Any:
                 return private.sign(data, PKCS1v15(), hash_algo)
             if mechanism == "ecdsa" and isinstance(private, EllipticCurvePrivateKey):
                 return private.sign(data, ECDSA(hash_algo))
-            return super().sign_raw(data, digest_algorithm)  # type: ignore[no-any-return]
+            return super().sign_raw(data, digest_algorithm)
 
         async def async_sign_generic(self, digest: bytes, when: dt.datetime) -> Any:
             """pyHanko's own CMS for a PAdES PDF signature over ``digest`` at ``when``."""
@@ -266,16 +266,18 @@ def _cached_key_signer(cert: Any, key: Any, registry: Any) -> Any:
                              signed_attr_settings: Any = None, is_pdf_sig: bool = True,
                              encap_content_info: Any = None) -> Any:
             settings_ = signed_attr_settings
+            template = self.template  # set for RSA keys only (below)
             plain = (
-                self.template is not None and not dry_run and use_pades and timestamper is None
+                not dry_run and use_pades and timestamper is None
                 and is_pdf_sig and encap_content_info is None and digest_algorithm == "sha256"
                 and type(settings_) is PdfCMSSignedAttributes and settings_.signing_time is not None
                 and settings_.adobe_revinfo_attr is None and settings_.cades_signed_attrs is None
             )
-            if plain:
-                der = self.template.fill(  # type: ignore[union-attr]
+            if plain and template is not None and isinstance(private, RSAPrivateKey):
+                rsa_key = private
+                der = template.fill(
                     data_digest, settings_.signing_time,
-                    lambda tbs: private.sign(tbs, PKCS1v15(), hashes.SHA256()))
+                    lambda tbs: rsa_key.sign(tbs, PKCS1v15(), hashes.SHA256()))
                 if der is not None:
                     return cms.ContentInfo.load(der)
             return await super().async_sign(

@@ -26,7 +26,7 @@ from juki.core import clock
 from juki.core.errors import JukiError
 from juki.register.access import access_resident
 from juki.register.views.common import actor, error_page
-from juki.security.access import requires
+from juki.security.access import logged_in_staff, requires
 from juki.web.downloads import attachment
 
 from . import fees, ledger
@@ -83,7 +83,7 @@ def _warnings(person_ids: list[int]) -> list[Any]:
 def index(request: HttpRequest) -> HttpResponse:
     """本日の交付（自分の分）。"""
     today = clock.today()
-    rows = (Certificate.objects.filter(issued_by=request.user.staff_id, issued_on=today)
+    rows = (Certificate.objects.filter(issued_by=logged_in_staff(request).staff_id, issued_on=today)
             .select_related("request").defer("pdf_enc"))
     return render(request, "certificates/index.html", {"title": "証明書交付", "rows": rows, "today": today})
 
@@ -135,7 +135,7 @@ def new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = _form_from_post(request.POST)
         chosen = [*form["person_ids"], form["extra_person_ids"]]
-        options = {name: name in form["options"] for name, _ in OPTION_LABELS}
+        options: dict[str, Any] = {name: name in form["options"] for name, _ in OPTION_LABELS}
         if form["document_type"] == DocumentType.ENTRY_CERTIFICATE:
             options["items"] = list(form["items"])
         subject_query = {k: form[f"query_{k}"].strip() for k in ("name", "birth_date", "address")
@@ -200,7 +200,7 @@ def detail(request: HttpRequest, certificate_id: int) -> HttpResponse:
         "title": f"交付番号 {cert.issuance_number}", "cert": cert, "req": req,
         "persons": [f"{int(p):010d}" for p in cert.person_ids],
         "reprints": cert.reprints.defer("pdf_enc").order_by("issued_at"),
-        "may_download": (cert.status == CertificateStatus.ISSUED and cert.issued_by == request.user.staff_id
+        "may_download": (cert.status == CertificateStatus.ISSUED and cert.issued_by == logged_in_staff(request).staff_id
                          and cert.issued_on == clock.today()),
         "is_issued": cert.status == CertificateStatus.ISSUED,
         "options": [label for name, label in OPTION_LABELS if (req.options or {}).get(name)],

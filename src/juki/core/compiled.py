@@ -29,10 +29,14 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+
+# Private (no stub in django-stubs): the populators ModelIterable uses for select_related.
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.models.sql.constants import MULTI
 
 from juki.core.digits import INT64_MAX, INT64_MIN
+
+from .fields import model_field
 
 M = TypeVar("M", bound=Model)
 
@@ -92,8 +96,9 @@ def _int_uses(where: Any, by_value: dict[Any, str], conn: Any) -> dict[str, list
         negated = negated != bool(getattr(node, "negated", False))
         for child in getattr(node, "children", ()):
             rhs = getattr(child, "rhs", None)
-            if hasattr(rhs, "query"):
-                walk(rhs.query.where, negated)
+            subquery = getattr(rhs, "query", None)
+            if subquery is not None:
+                walk(subquery.where, negated)
             if (hasattr(child, "lookup_name") and isinstance(rhs, int) and not isinstance(rhs, bool)
                     and rhs in by_value):
                 low, high = _column_range(child.lhs.output_field, conn)
@@ -279,7 +284,7 @@ def update_fields(obj: Model, names: tuple[str, ...], *, using: str = "default")
     """``obj.save(update_fields=names)`` as one ``UPDATE … WHERE pk`` written once per field set."""
     conn = connections[using]
     meta = type(obj)._meta
-    fields = [meta.get_field(n) for n in names]
+    fields = [model_field(type(obj), n) for n in names]
     key = (type(obj), names, conn.vendor)
     sql = _UPDATES.get(key)
     if sql is None:

@@ -9,14 +9,14 @@ also fit its 64-bit integer columns (``bigint``; SQLite's INTEGER).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 #: The range of a 64-bit signed integer column (PostgreSQL ``bigint``, SQLite ``INTEGER``).
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
 
-def is_ascii_digits(text: Any) -> bool:
+def is_ascii_digits(text: Any) -> TypeGuard[str]:
     """True for a non-empty text of the digits 0-9 only (not ``'²'``, ``'１'`` or ``'٣'``)."""
     return isinstance(text, str) and text != "" and text.isascii() and text.isdigit()
 

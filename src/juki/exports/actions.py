@@ -153,13 +153,15 @@ def _decide(request_id: int | str, *, actor: Actor, approve: bool, comment: str)
             req.decided_by, req.decided_at, req.decision_comment = actor.staff_id, now, comment
             if approve:
                 req.state = ExportState.APPROVED
-                req.valid_until = now + dt.timedelta(days=valid_days())
+                req.valid_until = valid_until = now + dt.timedelta(days=valid_days())
+                extra: dict[str, Any] = {"valid_until": valid_until.isoformat()}
             else:
+                extra = {}
                 req.state = ExportState.REJECTED
             req.save()
             _audit(actor, EventType.EXPORT_APPROVED if approve else EventType.EXPORT_REJECTED, action,
                    Function.EXPORT_APPROVE, req, requester=req.requested_by, expected_rows=req.expected_rows,
-                   comment=comment, **({"valid_until": req.valid_until.isoformat()} if approve else {}))
+                   comment=comment, **extra)
     return req
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from juki.core.errors import JukiError
 from juki.register.models import TownBlock
 from juki.register.views.common import actor, error_page
-from juki.security.access import requires
+from juki.security.access import logged_in_staff, requires
 from juki.security.roles import Function
 from juki.web.downloads import attachment
 
@@ -76,7 +76,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"大量出力 {req.pk} を申請しました（{req.expected_rows}件）。管理責任者の承認を待ってください。")
             return HttpResponseRedirect(reverse("exports-mine"))
-    rows = [_row(r) for r in ExportRequest.objects.filter(requested_by=request.user.staff_id).defer("file_enc")[:100]]
+    rows = [_row(r) for r in ExportRequest.objects.filter(requested_by=logged_in_staff(request).staff_id).defer("file_enc")[:100]]
     return render(request, "exports/mine.html", {
         "title": "大量出力の申請", "rows": rows, "kinds": all_kinds(), "form": form,
         "blocks": TownBlock.objects.filter(abolished_on__isnull=True).order_by("code"),
@@ -125,7 +125,7 @@ def pending(request: HttpRequest) -> HttpResponse:
     recent = ExportRequest.objects.exclude(state=ExportState.REQUESTED).defer("file_enc").order_by("-requested_at")[:20]
     return render(request, "exports/pending.html", {
         "title": "大量出力の承認", "rows": [_row(r) for r in qs], "recent": [_row(r) for r in recent],
-        "me": request.user.staff_id,
+        "me": logged_in_staff(request).staff_id,
     })
 
 

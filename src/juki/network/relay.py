@@ -83,7 +83,7 @@ def stage_register_events(context: NodeContext, *, actor: str, limit: int = 500)
         except EventSchemaError as exc:
             # A row of no known schema cannot be sent; it stays for an operator (juki outbox list).
             log_message(EventType.MESSAGE_REFUSED, None, actor=actor, outcome=Outcome.DENIED,
-                        targets=(row.person_id,), code=exc.code, outbox_event=row.pk)
+                        targets=(row.person_id,) if row.person_id is not None else (), code=exc.code, outbox_event=row.pk)
             continue
         enqueue(context, message_type=row.kind, recipient=routes[row.kind], payload=event, outbox_event=row,
                 actor=actor)
@@ -103,10 +103,11 @@ def publish_pending(context: NodeContext, connection: Connection, *, actor: str,
             now = clock.now()
             publication.published_at, publication.stream_sequence = now, ack.seq
             publication.save(update_fields=["published_at", "stream_sequence"])
-            person = None
-            if publication.outbox_event_id is not None:
-                OutboxEvent.objects.filter(pk=publication.outbox_event_id).update(sent_at=now)
-                person = publication.outbox_event.person_id
-            log_message(EventType.MESSAGE_SENT, env.Envelope.from_bytes(data), actor=actor, targets=(person,),
+            targets: tuple[int, ...] = ()
+            if publication.outbox_event is not None:
+                OutboxEvent.objects.filter(pk=publication.outbox_event.pk).update(sent_at=now)
+                if publication.outbox_event.person_id is not None:
+                    targets = (publication.outbox_event.person_id,)
+            log_message(EventType.MESSAGE_SENT, env.Envelope.from_bytes(data), actor=actor, targets=targets,
                         stream_sequence=ack.seq, duplicate=bool(ack.duplicate))
     return len(pending)

@@ -20,7 +20,7 @@ from juki.core import clock
 from juki.core.errors import JukiError
 from juki.register.models import ResidentRecord
 from juki.register.views.common import actor, error_page
-from juki.security.access import requires
+from juki.security.access import logged_in_staff, requires
 from juki.security.roles import Function
 
 from . import actions, periods
@@ -118,7 +118,7 @@ def _detail(request: HttpRequest, m: ProtectionMeasure, *, error: str = "", stat
         "persons": [{"no": person_target(p), "name": names.get(p, ""), "pk": p} for p in persons],
         "offenders": list(m.offenders.all()),
         "renewal": renewal,
-        "can_confirm": m.state == MeasureState.PROVISIONAL and m.registered_by != request.user.staff_id,
+        "can_confirm": m.state == MeasureState.PROVISIONAL and m.registered_by != logged_in_staff(request).staff_id,
         "can_renew": m.state == MeasureState.ACTIVE and renewal is None,
         "can_end": m.state != MeasureState.ENDED,
         "renew_form": renew_form or RenewForm(), "end_form": end_form or EndForm(),

@@ -122,12 +122,12 @@ def access_resident(actor: Any, addressee_no: int | str, *, as_of: dt.date | Non
         pid = _number(addressee_no, ADDRESSEE_NO_DIGITS)
         history = list(ResidentRecord.objects.filter(person_id=pid).select_related("town_block").order_by("version")
                        ) if pid is not None else []
-        if not history:
+        if pid is None or not history:
             raise resident_not_found()
         if as_of is None:
             shown = next((r for r in history if r.is_current), history[-1])
         else:
-            found = record_as_of(pid, as_of)  # type: ignore[arg-type]
+            found = record_as_of(pid, as_of)
             if found is None:
                 raise not_in_force(as_of)
             shown = next(r for r in history if r.pk == found.pk)

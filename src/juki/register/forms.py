@@ -95,7 +95,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, my_number_allowed: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["town_block"].choices = [("", "指定しない"), *town_block_choices()]  # type: ignore[attr-defined]
+        self.fields["town_block"].choices = [("", "指定しない"), *town_block_choices()]  # type: ignore[attr-defined]  # a ChoiceField
         if not my_number_allowed:
             # Only the My Number officer may search by My Number (docs/register-search.md): the field is not
             # rendered, and a value posted anyway is ignored.
@@ -471,7 +471,7 @@ class ChangeEntryForm(forms.Form):
         raw = self.cleaned_data.get(spec.name)
         if spec.kind == BOOL:
             return bool(raw)
-        text = raw.strip() if isinstance(raw, str) else raw
+        text: Any = raw.strip() if isinstance(raw, str) else raw
         if text in (None, ""):
             return _OMIT
         if spec.kind == CHOICE:

@@ -41,7 +41,8 @@ ARTICLE = "住民基本台帳法施行令23条"
 
 
 def _current(person: int | Person | ResidentRecord) -> ResidentRecord:
-    pid = person.person_id if isinstance(person, ResidentRecord) else getattr(person, "addressee_no", person)
+    pid = (person.person_id if isinstance(person, ResidentRecord)
+           else person.addressee_no if isinstance(person, Person) else person)
     rec = ResidentRecord.objects.select_related("town_block").filter(person_id=pid, is_current=True).first()
     if rec is None:
         raise ValidationFailed("CHANGE_PERSON_NOT_FOUND", f"宛名番号 {pid} の住民票が見つかりません。", field="person")
@@ -104,7 +105,7 @@ def move_out_certificate_data(person: int | Person | ResidentRecord) -> dict[str
         "birth": {
             "year": rec.birth_year, "month": rec.birth_month, "day": rec.birth_day,
             "precision": rec.birth_date_precision, "note": rec.birth_date_note,
-            "date": (dt.date(rec.birth_year, rec.birth_month, rec.birth_day).isoformat()  # type: ignore[arg-type]
+            "date": (dt.date(rec.birth_year, rec.birth_month, rec.birth_day).isoformat()  # type: ignore[arg-type]  # set when FULL
                      if rec.birth_date_precision == DatePrecision.FULL else None),
         },
         "sex": {"code": rec.sex, "label": Sex(rec.sex).label},

@@ -89,7 +89,7 @@ class SearchCriteria:
 
     name: str = ""  # 氏名: 漢字・カナ・振り仮名・アルファベット・通称・旧氏（自由入力1欄）
     birth: str = ""  # 生年月日: 1980-05-01 / 19800501 / 昭和55年5月1日 / S55.5.1 / 年月のみも可
-    sex: int | None = None  # 性別 (Sex: 1 男, 2 女)
+    sex: int | str | None = None  # 性別 (Sex: 1 男, 2 女; a form may send it as text)
     town_block: str = ""  # 町丁字コード
     address: str = ""  # 番地（前方一致）
     household_no: str = ""  # 世帯番号
@@ -406,9 +406,9 @@ def _build(c: SearchCriteria) -> list[QuerySet[ResidentRecord]]:
         q &= _prefix("banchi", address)
     if town_block or address:
         descriptive += 1
-    if c.sex not in (None, ""):
+    if c.sex is not None and c.sex != "":
         try:
-            sex = Sex(int(c.sex))  # type: ignore[arg-type]
+            sex = Sex(int(c.sex))
         except (TypeError, ValueError) as exc:
             raise ValidationFailed("SEX_INVALID", "性別の指定が正しくありません。", field="sex") from exc
         q &= Q(sex=sex)

@@ -7,9 +7,15 @@ Every view declares exactly one :class:`~juki.security.roles.Function` with ``@r
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from .roles import OPEN_FUNCTIONS, Function
+
+if TYPE_CHECKING:
+    from .models import Staff
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,7 +28,7 @@ def requires(function: Function | str) -> Callable[[F], F]:
     """Declare the function (機能) a view belongs to."""
 
     def mark(view: F) -> F:
-        view.juki_function = function  # type: ignore[attr-defined]
+        view.juki_function = function  # type: ignore[attr-defined]  # marker read by declared_function
         return view
 
     return mark
@@ -31,7 +37,7 @@ def requires(function: Function | str) -> Callable[[F], F]:
 def declared_function(view: Any) -> Function | str | None:
     """The function a resolved view declared, looking through class-based views."""
     for candidate in (view, getattr(view, "view_class", None), getattr(view, "cls", None)):
-        fn = getattr(candidate, "juki_function", None)
+        fn: Function | str | None = getattr(candidate, "juki_function", None)
         if fn is not None:
             return fn
     return None
@@ -48,3 +54,12 @@ def staff_may(staff: Any, terminal: Any, function: Function) -> bool:
     if terminal is None or not terminal.allows(function):
         return False
     return function in staff.functions()
+
+
+def logged_in_staff(request: HttpRequest) -> Staff:
+    """The staff member of a request the permission middleware let through to a staff view."""
+    from .models import Staff
+
+    if not isinstance(request.user, Staff):
+        raise PermissionDenied()
+    return request.user

@@ -194,6 +194,8 @@ def encrypt_totp_secret(staff: Staff, secret: str) -> bytes:
 
 def totp_secret_of(staff: Staff) -> str:
     """The staff member's TOTP secret in clear (only for verification)."""
+    if staff.totp_secret_enc is None:
+        raise ValueError("no TOTP secret enrolled")
     return keys.decrypt(bytes(staff.totp_secret_enc), aad=_totp_aad(staff)).decode()
 
 
@@ -334,8 +336,9 @@ def _register_failure(request: Any, staff_pk: int) -> bool:
             return False
         staff.failed_logins += 1
         locked = staff.failed_logins >= settings.JUKI_LOGIN_MAX_FAILURES
+        locked_until = now + dt.timedelta(seconds=settings.JUKI_LOGIN_LOCK_SECONDS)
         if locked:
-            staff.locked_until = now + dt.timedelta(seconds=settings.JUKI_LOGIN_LOCK_SECONDS)
+            staff.locked_until = locked_until
             staff.failed_logins = 0
         staff.save(update_fields=["failed_logins", "locked_until"])
         if locked:
@@ -343,7 +346,7 @@ def _register_failure(request: Any, staff_pk: int) -> bool:
                 request, EventType.ACCOUNT_LOCKED, action="lock-account", function=Function.PUBLIC.value,
                 staff_id=staff.staff_id,
                 detail={"max_failures": settings.JUKI_LOGIN_MAX_FAILURES,
-                        "locked_until": staff.locked_until.isoformat()},
+                        "locked_until": locked_until.isoformat()},
             )
     return locked
 

@@ -74,7 +74,7 @@ class LocalKeyProvider:
 
     def _current_kid(self, purpose: str) -> str | None:
         try:
-            return self._cached(f"{purpose}.current", lambda p: p.read_text().strip())  # type: ignore[no-any-return]
+            return self._cached(f"{purpose}.current", lambda p: p.read_text().strip())
         except FileNotFoundError:
             return None
 
@@ -99,10 +99,10 @@ class LocalKeyProvider:
         return kid if kid else self.new_key(purpose)
 
     def secret(self, kid: str) -> bytes:
-        return self._cached(f"{kid}.key", Path.read_bytes)  # type: ignore[no-any-return]
+        return self._cached(f"{kid}.key", Path.read_bytes)
 
     def signing_key(self, kid: str) -> Ed25519PrivateKey:
-        return self._cached(f"{kid}.pem", _load_signing_key)  # type: ignore[no-any-return]
+        return self._cached(f"{kid}.pem", _load_signing_key)
 
     def verify_key(self, kid: str) -> Ed25519PublicKey:
         return self.signing_key(kid).public_key()
@@ -118,7 +118,7 @@ def _load_signing_key(path: Path) -> Ed25519PrivateKey:
 def provider() -> LocalKeyProvider:
     path = getattr(settings, "JUKI_KEY_PROVIDER", None)
     if path:
-        return import_string(path)()  # type: ignore[no-any-return]
+        return import_string(path)()
     return LocalKeyProvider(settings.JUKI_KEY_DIR)
 
 

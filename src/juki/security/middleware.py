@@ -73,7 +73,7 @@ class TerminalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.terminal = terminals.terminal_from_request(request)  # type: ignore[attr-defined]
+        request.terminal = terminals.terminal_from_request(request)  # type: ignore[attr-defined]  # request attribute of this middleware
         user = getattr(request, "user", None)
         if user is None:
             return self.get_response(request)
@@ -96,7 +96,7 @@ class TerminalMiddleware:
             logout(request)
             return refuse(request, "SESSION_EXPIRED", "セッションの有効期限が切れました。再度ログインしてください。", 401)
         bound = request.session.get("terminal_id")
-        terminal = request.terminal  # type: ignore[attr-defined]
+        terminal = request.terminal  # type: ignore[attr-defined]  # request attribute of this middleware
         ok = (
             terminal is not None
             and bound == terminal.terminal_id
@@ -175,5 +175,5 @@ class PermissionMiddleware:
             record_request(request, EventType.ACCESS_DENIED, action="deny", function=function.value,
                            outcome=Outcome.DENIED, detail={"path": request.path})
             return refuse(request, "FORBIDDEN", "この機能を利用する権限がありません。")
-        request.juki_function = function  # type: ignore[attr-defined]
+        request.juki_function = function  # type: ignore[attr-defined]  # request attribute of this middleware
         return None

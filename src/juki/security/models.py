@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 
 from .roles import Function, Role, functions_for
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
@@ -46,7 +51,7 @@ class Staff(AbstractBaseUser):
     failed_logins = models.PositiveIntegerField("連続失敗回数", default=0)
     locked_until = models.DateTimeField("ロック解除日時", null=True, blank=True)
 
-    terminals = models.ManyToManyField("Terminal", blank=True, related_name="staff", verbose_name="利用可能端末")
+    terminals: models.ManyToManyField[Terminal, Any] = models.ManyToManyField("Terminal", blank=True, related_name="staff", verbose_name="利用可能端末")
 
     USERNAME_FIELD = "staff_id"
     REQUIRED_FIELDS = ["name"]
@@ -138,6 +143,10 @@ class Terminal(models.Model):
     (機能ごとにアクセスできる端末の制限); open functions are always allowed.
     ``binding_nonce`` changes at every enrolment, so a copied old cookie stops working.
     """
+
+    # Reverse side of Staff.terminals, declared for the type checker (the plugin does not add
+    # reverse accessors of the user model).
+    staff: ManyRelatedManager[Staff, Any]
 
     terminal_id = models.CharField("端末ID", max_length=32, unique=True)
     name = models.CharField("端末名", max_length=100)

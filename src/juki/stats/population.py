@@ -213,7 +213,7 @@ def aggregate_transaction() -> Iterator[None]:
 
 
 def _population_rows(on: dt.date) -> list[tuple[Any, ...]]:
-    params = {"on": on, "year": on.year, "month": on.month, "day": on.day,
+    params: dict[str, Any] = {"on": on, "year": on.year, "month": on.month, "day": on.day,
               "japanese": ResidentKind.JAPANESE.value, "foreign": ResidentKind.FOREIGN.value}
     with aggregate_transaction(), connection.cursor() as cur:
         cur.execute(POPULATION_SQL, params)

@@ -80,7 +80,11 @@ class Table:
         return out
 
 
-def _table(name: str, title: str, headers: list[str], pattern: Pattern, lines: list[tuple[list[Any], list[Key]]],
+#: A line of a table: its labels and the keys of its counts.
+Line = tuple[list[Any], list[Key]]
+
+
+def _table(name: str, title: str, headers: list[str], pattern: Pattern, lines: list[Line],
            label_columns: int = 1) -> Table:
     """A table of a family: each line is (labels, keys); the counts are the pattern's values."""
     rows = [labels + [pattern.values[k] for k in keys] for labels, keys in lines]
@@ -143,7 +147,7 @@ def population_pattern(pop: Population) -> Pattern:
         relations.append(sum_of(("h", None, k), [("h", b.block_id, k) for b in pop.blocks]))
     fixed = [("p", None, None, s, k) for s, k in _SPLITS] + [("h", None, k) for k in _HOUSEHOLDS]
     pattern = protect(values, relations, minimum=min_cell(), fixed=fixed)
-    pop._suppression = _Cached(min_cell(), pattern)  # type: ignore[attr-defined]
+    pop._suppression = _Cached(min_cell(), pattern)  # type: ignore[attr-defined]  # per-instance cache on a dataclass
     return pattern
 
 
@@ -188,7 +192,7 @@ def movements_pattern(mv: Movements) -> Pattern:
             relations.append(sum_of(("m", row, sex, None), [(tag, place, sex) for place in places]))
     counts = [k for k in values if k not in (NATURAL, SOCIAL)]
     pattern = protect(values, relations, minimum=min_cell(), counts=counts)
-    mv._suppression = _Cached(min_cell(), pattern)  # type: ignore[attr-defined]
+    mv._suppression = _Cached(min_cell(), pattern)  # type: ignore[attr-defined]  # per-instance cache on a dataclass
     return pattern
 
 
@@ -213,7 +217,7 @@ def foreign_pattern(counts: dict[str, dict[str, int]]) -> Pattern:
 def population_by_block(pop: Population) -> Table:
     pattern = population_pattern(pop)
     cols = _HOUSEHOLDS
-    lines = [([b.code, b.name], [("p", b.block_id, None, s, k) for s, k in _SPLITS] + [("h", b.block_id, c) for c in cols])
+    lines: list[Line] = [([b.code, b.name], [("p", b.block_id, None, s, k) for s, k in _SPLITS] + [("h", b.block_id, c) for c in cols])
              for b in pop.blocks]
     lines.append((["", "合計"], [("p", None, None, s, k) for s, k in _SPLITS] + [("h", None, c) for c in cols]))
     return _table("population_blocks", f"町丁字別人口・世帯数（{_jdate(pop.on)}現在）",
@@ -225,7 +229,7 @@ def population_by_age(pop: Population, *, block: int | None = None, block_name: 
     pattern = population_pattern(pop)
     if block is not None and ("p", block, None, None, None) not in pattern.values:
         pattern = Pattern(values={("p", block, band, s, k): 0 for band in [*BANDS, None] for s, k in _SPLITS})
-    lines = [([band_label(band)], [("p", block, band, s, k) for s, k in _SPLITS]) for band in BANDS]
+    lines: list[Line] = [([band_label(band)], [("p", block, band, s, k) for s, k in _SPLITS]) for band in BANDS]
     lines.append((["合計"], [("p", block, None, s, k) for s, k in _SPLITS]))
     where = block_name or "全域"
     return _table("population_ages", f"年齢（5歳階級）別人口 {where}（{_jdate(pop.on)}現在）",
@@ -235,7 +239,7 @@ def population_by_age(pop: Population, *, block: int | None = None, block_name: 
 def population_detail(pop: Population) -> Table:
     """町丁字 × 年齢5歳階級 × 男女 (long form, only non-empty blocks)."""
     pattern = population_pattern(pop)
-    lines = [([b.code, b.name, band_label(band)], [("p", b.block_id, band, s, None) for s in (*SEXES, None)])
+    lines: list[Line] = [([b.code, b.name, band_label(band)], [("p", b.block_id, band, s, None) for s in (*SEXES, None)])
              for b in pop.blocks for band in BANDS]
     return _table("population_detail", f"町丁字別・年齢別・男女別人口（{_jdate(pop.on)}現在）",
                   ["町丁字コード", "町丁字", "年齢", "男", "女", "計"], pattern, lines, label_columns=3)
@@ -243,7 +247,7 @@ def population_detail(pop: Population) -> Table:
 
 def movements_table(mv: Movements) -> Table:
     pattern = movements_pattern(mv)
-    lines = [([label], [("m", key, s, k) for s, k in _SPLITS]) for key, label, _reasons, _status in ROWS]
+    lines: list[Line] = [([label], [("m", key, s, k) for s, k in _SPLITS]) for key, label, _reasons, _status in ROWS]
     t = _table("movements", f"人口動態（{mv.year}年{mv.month}月中）", ["区分", "男", "女", "計", "日本人", "外国人"],
                pattern, lines)
     t.notes = [f"自然増減 {pattern.show(NATURAL)}、社会増減 {pattern.show(SOCIAL)}（転居は増減に含まない）"]
@@ -251,7 +255,7 @@ def movements_table(mv: Movements) -> Table:
 
 
 def _place_table(name: str, title: str, tag: str, pattern: Pattern, places: dict[tuple[str, str], dict[int, int]]) -> Table:
-    lines = [(list(place), [(tag, place, s) for s in (*SEXES, None)]) for place in sorted(places)]
+    lines: list[Line] = [(list(place), [(tag, place, s) for s in (*SEXES, None)]) for place in sorted(places)]
     return _table(name, title, ["都道府県", "市区町村", "男", "女", "計"], pattern, lines, label_columns=2)
 
 
@@ -269,7 +273,7 @@ def foreign_table(on: dt.date) -> Table:
     """国籍・地域別、在留資格別外国人住民数 on ``on`` (label and count on the same day)."""
     counts = foreign_by_nationality(on)
     pattern = foreign_pattern(counts)
-    lines = [([nat, status], [("f", nat, status)]) for nat, by_status in counts.items() for status in sorted(by_status)]
+    lines: list[Line] = [([nat, status], [("f", nat, status)]) for nat, by_status in counts.items() for status in sorted(by_status)]
     lines.append((["合計", ""], [FOREIGN_TOTAL]))
     return _table("foreign", f"国籍・地域別、在留資格別外国人住民数（{_jdate(on)}現在）", ["国籍・地域", "在留資格等", "人数"],
                   pattern, lines, label_columns=2)

@@ -12,11 +12,12 @@ from juki.audit.log import record
 from juki.audit.models import ReviewMark
 from juki.core import clock
 from juki.core.errors import JukiError
+from juki.core.fields import max_length
 from juki.security.roles import Function
 
 from .report import build_review
 
-COMMENT_MAX = ReviewMark._meta.get_field("comment").max_length
+COMMENT_MAX = max_length(ReviewMark, "comment")
 
 
 def flag_not_found() -> JukiError:

@@ -176,9 +176,9 @@ class RuleContext:
         from juki.register.models import RecordStatus, ResidentRecord
         from juki.security.models import Staff
 
-        self.own_numbers = dict(Staff.objects.filter(staff_id__in=[line.staff_id for line in self.review.staff],
-                                                     own_addressee_no__isnull=False)
-                                .values_list("staff_id", "own_addressee_no"))
+        self.own_numbers = {staff_id: no for staff_id, no in Staff.objects.filter(
+            staff_id__in=[line.staff_id for line in self.review.staff], own_addressee_no__isnull=False,
+        ).values_list("staff_id", "own_addressee_no") if no is not None}
         if not self.own_numbers:
             return
         own = set(self.own_numbers.values())
@@ -322,7 +322,7 @@ def flag_peer_volume(ctx: RuleContext, line: StaffReview) -> list[Flag]:
         if line.volume > factor * median:
             from juki.security.roles import ROLE_LABELS
 
-            label = ROLE_LABELS.get(role, role)  # type: ignore[call-overload]
+            label = ROLE_LABELS.get(role, role)  # type: ignore[call-overload]  # role is a code string
             return [_flag(RULE_PEER_VOLUME, line, ctx.review.scope,
                           f"期間中のアクセス{line.volume}件：同じ役割（{label}）の職員{len(peers)}名の"
                           f"中央値{median:g}件の{factor:g}倍を超えています。",

@@ -139,7 +139,7 @@ def row(*cells: tuple[str, str] | tuple[str, str, int], omitted: Sequence[bool] 
     height = 0.0
     for i, cell in enumerate(cells):
         label, value = cell[0], cell[1]
-        span = cell[2] if len(cell) > 2 else 1  # type: ignore[misc]
+        span = cell[2] if len(cell) > 2 else 1
         attrs = f' colspan="{span}"' if span > 1 else ""
         height = max(height, line_mm(lines(label, LABEL_MM[grid], 8.0), 8.0))
         if i < len(omitted) and omitted[i]:

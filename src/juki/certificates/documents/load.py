@@ -66,7 +66,7 @@ def householder_name(rec: ResidentRecord) -> str:
 
 def _label(choices: type, value: str) -> str:
     try:
-        return str(choices(value).label)  # type: ignore[operator]
+        return str(choices(value).label)
     except ValueError:
         return value
 

@@ -35,7 +35,7 @@ def _member(name: str, kana: str, birth: str, sex: str, relationship: str, code:
         latest_change="平成22年4月1日　転入",
     )
     base.update(kw)
-    return PersonEntry(**base)  # type: ignore[arg-type]
+    return PersonEntry(**base)  # type: ignore[arg-type]  # kw overrides any item
 
 
 def household() -> list[PersonEntry]:

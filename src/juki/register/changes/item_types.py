@@ -30,6 +30,7 @@ from pydantic import AfterValidator, BaseModel
 
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
+from juki.core.fields import model_field
 
 
 class ItemInvalid(ValidationFailed, ValueError):
@@ -156,7 +157,7 @@ def item_label(key: str, info: Any = None) -> str:
 
     for name in (key, key.removesuffix("_id")):
         try:
-            return str(ResidentRecord._meta.get_field(name).verbose_name)
+            return str(model_field(ResidentRecord, name).verbose_name)
         except FieldDoesNotExist:
             continue
     description = (getattr(info, "description", None) or "").strip()

@@ -499,14 +499,14 @@ def _apply(change: Change, handler: ChangeHandler, plan: Plan, ctx: ChangeContex
         versions[pid] = version
     outbox = []
     for ev in plan.events:
-        pid = refs.get(ev.ref)
+        event_pid = refs.get(ev.ref)
         event = ev.event
-        if "my_number_enc" in type(event).model_fields and pid is not None:
+        if "my_number_enc" in type(event).model_fields and event_pid is not None:
             # The sealed number of the person's current version: the one just written.
-            enc = written[pid].get("my_number_enc")
+            enc = written[event_pid].get("my_number_enc")
             if enc:
                 event = event.model_copy(update={"my_number_enc": base64.b64encode(bytes(enc)).decode()})
-        outbox.append(OutboxEvent(kind=event.kind, schema_version=event.version, change=change, person_id=pid,
+        outbox.append(OutboxEvent(kind=event.kind, schema_version=event.version, change=change, person_id=event_pid,
                                   payload=outbound.to_payload(event), created_at=now))
     _INSERT_OUTBOX.insert_many(outbox)  # in plan order, as the outbox is read (by id)
     # A household that has resident members again (回復 into a household that had ended) is in being again.

@@ -21,7 +21,7 @@ from juki.audit.events import EventType
 from juki.audit.log import record_request
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
-from juki.security.access import requires
+from juki.security.access import logged_in_staff, requires
 from juki.security.roles import Function
 
 from ..changes.registry import all_handlers, handler_for
@@ -134,7 +134,7 @@ def _load(change_id: int, **filters: Any) -> Change:
 def _detail_context(request: HttpRequest, change: Change, function: Function) -> dict[str, Any]:
     record_request(request, EventType.PAGE_VIEW, action="view", function=function.value,
                    targets=[str(p) for p in change.persons], detail={"change": change.pk, "kind": change.kind})
-    own = change.entered_by == request.user.staff_id  # type: ignore[union-attr]
+    own = change.entered_by == logged_in_staff(request).staff_id
     return {
         "change": change,
         "label": kind_label(change.kind),
@@ -213,7 +213,7 @@ def change_new(request: HttpRequest, kind: str) -> HttpResponse:
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     """自分が入力した異動: provisional first, then the latest decisions."""
-    changes = list(Change.objects.filter(entered_by=request.user.staff_id).order_by("-entered_at")[:100])  # type: ignore[union-attr]
+    changes = list(Change.objects.filter(entered_by=logged_in_staff(request).staff_id).order_by("-entered_at")[:100])
     return render(request, "register/change_list.html", {
         "title": "入力した異動", "rows": _list_rows(changes), "detail_url": "register-change-mine-detail", "mine": True,
     })
@@ -223,7 +223,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 @require_GET
 def mine_detail(request: HttpRequest, change_id: int) -> HttpResponse:
     try:
-        change = _load(change_id, entered_by=request.user.staff_id)  # type: ignore[union-attr]
+        change = _load(change_id, entered_by=logged_in_staff(request).staff_id)
     except JukiError as exc:
         return error_page(request, exc)
     return render(request, "register/change_detail.html",
@@ -262,7 +262,7 @@ def pending(request: HttpRequest) -> HttpResponse:
     changes = list(Change.objects.filter(state=ChangeState.PROVISIONAL).order_by("entered_at", "id"))
     return render(request, "register/change_list.html", {
         "title": "確認待ち一覧", "rows": _list_rows(changes), "detail_url": "register-change-detail", "mine": False,
-        "me": request.user.staff_id,  # type: ignore[union-attr]
+        "me": logged_in_staff(request).staff_id,
     })
 
 

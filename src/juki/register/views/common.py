@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from juki.audit.log import client_ip
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
+from juki.core.fields import model_field
 
 from ..changes.workflow import Actor
 from ..models import ResidentRecord, TownBlock
@@ -70,7 +72,7 @@ def field_label(attname: str) -> str:
         return "個人番号"
     for name in (attname, attname.removesuffix("_id")):
         try:
-            return str(ResidentRecord._meta.get_field(name).verbose_name)
+            return str(model_field(ResidentRecord, name).verbose_name)
         except FieldDoesNotExist:
             continue
     return attname
@@ -112,7 +114,7 @@ def display_value(attname: str, value: Any) -> str:
     if name == "person":
         return f"{int(value):0{ADDRESSEE_NO_DIGITS}d}"
     try:
-        f = ResidentRecord._meta.get_field(name)
+        f: Field[Any, Any] | None = model_field(ResidentRecord, name)
     except FieldDoesNotExist:
         f = None
     if f is not None and f.choices:

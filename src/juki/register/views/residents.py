@@ -6,6 +6,7 @@ access, and answers "not found" and "not allowed" alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -33,7 +34,7 @@ from .common import (
 )
 
 
-def _as_of(request: HttpRequest) -> tuple[AsOfForm, object]:
+def _as_of(request: HttpRequest) -> tuple[AsOfForm, dt.date | None]:
     form = AsOfForm(request.GET or None)
     if form.is_bound and form.is_valid():
         return form, form.cleaned_data.get("as_of")

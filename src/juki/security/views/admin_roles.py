@@ -7,6 +7,8 @@ the same rules, so a forged POST is refused and audited.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -48,7 +50,7 @@ def role_request_list(request: HttpRequest) -> HttpResponse:
     return render(request, "security/admin_role_requests.html", {"pending": pending, "decided": decided})
 
 
-def _decide(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _decide(request: HttpRequest, pk: int, action: Callable[..., RoleChangeRequest], done: str) -> HttpResponse:
     req = get_object_or_404(RoleChangeRequest, pk=pk)
     try:
         kwargs = {"comment": request.POST.get("comment", "")} if action is not do_cancel_role_change else {}

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from juki.core.errors import JukiError
 
 from .. import auth, terminals
-from ..access import requires
+from ..access import logged_in_staff, requires
 from ..middleware import _wants_json, refuse
 from ..models import Staff
 from ..roles import Function
@@ -173,10 +173,12 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
         auth.clear_pending(request)
         return HttpResponseRedirect("/login/")
 
+    enrolling, enrol_secret = staff, secret
+
     def context() -> dict[str, Any]:
-        uri = auth.provisioning_uri(staff, secret)
+        uri = auth.provisioning_uri(enrolling, enrol_secret)
         qr = segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff", title="二要素認証の登録用QRコード")
-        return {"form": CodeForm(), "staff": staff, "secret": secret, "secret_grouped": _group(secret),
+        return {"form": CodeForm(), "staff": enrolling, "secret": enrol_secret, "secret_grouped": _group(enrol_secret),
                 "qr_svg": mark_safe(qr), "uri": uri}  # noqa: S308 - segno's own SVG, no user input
 
     if request.method == "POST":
@@ -227,7 +229,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
     """パスワード変更 (forced after the first login or a reset, or by choice)."""
     from django.contrib.auth.password_validation import password_validators_help_texts
 
-    ctx = {"help_texts": password_validators_help_texts(), "forced": request.user.must_change_password}
+    ctx = {"help_texts": password_validators_help_texts(), "forced": logged_in_staff(request).must_change_password}
     if request.method == "POST":
         form = PasswordChangeForm(request.POST)
         data = form.data

@@ -44,6 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TextIO
 
 from django.db import connection, connections, transaction
@@ -157,7 +158,7 @@ def bench_load(opts: Options) -> dict[str, Any]:
         event = next((e for e in events if "residents" in (e.detail or {})), None)
         if event is None:
             return not_available("デモ自治体の作成記録（DEMO_LOADED）がありません。--residents で作成してください。")
-        detail, source = dict(event.detail), f"DEMO_LOADED event of {event.occurred_at}"
+        detail, source = dict(event.detail or {}), f"DEMO_LOADED event of {event.occurred_at}"
         if not detail.get("seconds") or not detail.get("write_seconds"):
             return not_available("作成記録に所要時間がありません（旧版の juki で作成）。")
     residents, seconds, write = detail["residents"], detail["seconds"], detail["write_seconds"]
@@ -178,7 +179,7 @@ def sample_residents(rng: random.Random, n: int) -> list[ResidentRecord]:
     """``n`` random current residents with a full date of birth (distinct persons)."""
     bounds = ResidentRecord.objects.filter(is_current=True).order_by("person_id").values_list("person_id", flat=True)
     first, last = bounds.first(), bounds.last()
-    if first is None:
+    if first is None or last is None:
         raise BenchError("BENCH_EMPTY", "住民基本台帳にデータがありません。juki demo か --residents で作成してください。")
     found: dict[int, ResidentRecord] = {}
     attempts = 0
@@ -251,7 +252,7 @@ def _raw_moves(targets: list[tuple[int, int, int]], blocks: list[int], effective
     for n, (pid, rid, block) in enumerate(targets):
         new_block = next(b for b in blocks if b != block)
         now = clock.now()
-        values = {"is_current": True, "town_block_id": new_block, "banchi": f"{n % 30 + 1}番{n % 20 + 1}号",
+        values: dict[str, Any] = {"is_current": True, "town_block_id": new_block, "banchi": f"{n % 30 + 1}番{n % 20 + 1}号",
                   "katagaki": "", "katagaki_kana": "", "valid_from": effective, "notified_on": today,
                   "recorded_at": now, "change_reason": "move_within", "address_established_on": effective,
                   "address_established_notified_on": today, "previous_address": "（性能測定）"}
@@ -402,10 +403,12 @@ def bench_search(opts: Options, sample: list[ResidentRecord]) -> dict[str, Any]:
     raw: dict[str, list[float]] = {k: [] for k in SEARCH_KINDS}
     _say(opts, f"検索: {len(sample)} 人 × {len(SEARCH_KINDS)} 種類…")
     for rec in sample:
+        if rec.my_number_enc is None:  # sampled with a My Number index, so sealed with one
+            raise BenchError("BENCH_MY_NUMBER_MISSING", f"宛名番号 {rec.person_id} の個人番号がありません。")
         number = reveal(bytes(rec.my_number_enc), rec.person_id)
         for kind, (criteria, baseline) in search_cases(rec, number).items():
             raw[kind].append(_timed(baseline))
-            juki[kind].append(_timed(lambda c=criteria: search_residents(officer, c)))
+            juki[kind].append(_timed(partial(search_residents, officer, criteria)))
     out = {}
     for kind in SEARCH_KINDS:
         value, base = latency(juki[kind]), latency(raw[kind])
@@ -430,8 +433,8 @@ def bench_view(opts: Options, sample: list[ResidentRecord]) -> dict[str, Any]:
     juki, raw = [], []
     _say(opts, f"住民票照会: {len(sample)} 人…")
     for rec in sample:
-        raw.append(_timed(lambda r=rec: _raw_view(r.person_id, r.household_id)))
-        juki.append(_timed(lambda r=rec: access_resident(clerk, r.person_id)))
+        raw.append(_timed(partial(_raw_view, rec.person_id, rec.household_id)))
+        juki.append(_timed(partial(access_resident, clerk, rec.person_id)))
     value, base = latency(juki), latency(raw)
     return {"unit": "ms", **value, "baseline": base, "ratio": round(value["p95_ms"] / max(base["p95_ms"], 0.001), 2)}
 

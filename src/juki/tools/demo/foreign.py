@@ -107,7 +107,7 @@ class ForeignResidents(Households):
                 for _, sex, age in self._children(self._age_of(wife), rng.choice((0, 1, 2)), 12):
                     child = self._foreign_person(nat, R.CHILD, sex, age, family=self._family_of(head, nat))
                     self._stay(child, ResidenceStatus.DEPENDENT, stay)
-                    child.foreign.stay_expires_on = head.foreign.stay_expires_on  # type: ignore[union-attr]
+                    child.foreign.stay_expires_on = head.foreign.stay_expires_on  # type: ignore[union-attr]  # set by _stay
                     members.append(child)
             plan = HouseholdPlan(kind="foreign_" + kind, address=self._address(), members=members)
             self._settle_foreign(plan, nat, years_back=10)

@@ -91,6 +91,7 @@ class History(ForeignResidents):
         joined = m.joined_on
         mine = [(day, old) for day, old in moves if joined < day]
         first_address = mine[0][1] if mine else plan.address
+        reason: str
         if joined < self.migration_at.date():
             notified, recorded, reason = None, self.migration_at, ChangeReason.INITIAL
         elif m.became_resident_reason == ChangeReason.LAW_ENFORCEMENT:

@@ -4,6 +4,7 @@ domiciles (本籍・筆頭者), when each member joined, and members no longer o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from juki.register.entry_rules import add_years
 from juki.register.models import (
@@ -102,7 +103,7 @@ class Households(Addresses):
 
     # -- filling in a Japanese household ------------------------------------------------
 
-    def _japanese_household(self, kind: str, skeleton: list[tuple[str, int, int]]) -> HouseholdPlan:
+    def _japanese_household(self, kind: str, skeleton: Sequence[tuple[str, int, int]]) -> HouseholdPlan:
         rng = self.rng
         family = self._surname()
         members: list[PersonPlan] = []

@@ -9,6 +9,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import TextIOBase
 from typing import Any, TextIO
 
 from django.db import connection, transaction
@@ -154,7 +155,7 @@ class _BatchWriter:
 
 def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
               reference_date: dt.date = REFERENCE_DATE, batch_persons: int = 2000,
-              stdout: TextIO | None = None, progress_stream: TextIO | None = None,
+              stdout: TextIO | TextIOBase | None = None, progress_stream: TextIO | None = None,
               bulk_indexes: bool | None = None, workers: int | None = None) -> DemoCounts:
     """Write the demo city into an empty register, in one transaction, and audit it.
 

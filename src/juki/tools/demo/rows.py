@@ -139,11 +139,13 @@ class RowEncoder:
         })
         if m.former_surname:
             fields["former_surname_furigana_certification"] = FuriganaCertification.CERTIFIED
-        y, mo, d = m.birth.year, m.birth.month, m.birth.day
+        y = m.birth.year
+        mo: int | None = m.birth.month
+        d: int | None = m.birth.day
         if m.birth_precision == DatePrecision.YEAR_MONTH:
-            d = None  # type: ignore[assignment]
+            d = None
         elif m.birth_precision == DatePrecision.YEAR:
-            mo = d = None  # type: ignore[assignment]
+            mo = d = None
         fields.update(birth_year=y, birth_month=mo, birth_day=d)
         if f is not None:
             fields.update(
@@ -154,7 +156,7 @@ class RowEncoder:
             )
             if f.stay:
                 fields.update(stay_years=f.stay[0], stay_months=f.stay[1], stay_days=f.stay[2])
-        return _person_getter(fields)  # type: ignore[no-any-return]
+        return _person_getter(fields)
 
     def version_values(self, m: PersonPlan) -> list[tuple[Any, ...]]:
         """The columns of each version of ``m``, in :data:`VERSION_FIELDS` order."""

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import Field, model_serializer
 
 from juki.core.errors import ValidationFailed
+from juki.core.fields import model_field
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import IdentifierError
 
@@ -178,7 +179,7 @@ class ExOfficioEntry(ChangeHandler):
     items = ExOfficioEntryItems
     ex_officio = True
 
-    def plan(self, items: ExOfficioEntryItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: ExOfficioEntryItems, ctx: ChangeContext) -> Plan:
         previous: ResidentRecord | None = None
         if items.person is not None:
             previous = ctx.current(items.person)
@@ -472,7 +473,7 @@ class ExOfficioCorrection(ChangeHandler):
     ex_officio = True
     allows_removed = True
 
-    def plan(self, items: ExOfficioCorrectionItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: ExOfficioCorrectionItems, ctx: ChangeContext) -> Plan:
         current = ctx.current(items.person)
         require_resident(current, self)
         plan = check_dates(self, ctx, [current])
@@ -567,7 +568,7 @@ class ExOfficioCorrection(ChangeHandler):
 def _item_name(attname: str) -> str:
     name = attname[:-3] if attname.endswith("_id") else attname
     try:
-        return str(ResidentRecord._meta.get_field(name).verbose_name)
+        return str(model_field(ResidentRecord, name).verbose_name)
     except Exception:  # noqa: BLE001 - not a model field
         return name
 
@@ -605,7 +606,7 @@ class ExOfficioRemoval(ChangeHandler):
     items = ExOfficioRemovalItems
     ex_officio = True
 
-    def plan(self, items: ExOfficioRemovalItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: ExOfficioRemovalItems, ctx: ChangeContext) -> Plan:
         records = current_residents(self, ctx, items.persons)
         plan = check_dates(self, ctx, records)
         household_nos = {r.household_id for r in records}
@@ -709,7 +710,7 @@ class Restoration(ChangeHandler):
     ex_officio = True
     allows_removed = True
 
-    def plan(self, items: RestorationItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: RestorationItems, ctx: ChangeContext) -> Plan:
         records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
         for rec in records:
             if rec.status != RecordStatus.REMOVED:

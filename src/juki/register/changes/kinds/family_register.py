@@ -125,7 +125,7 @@ class Birth(ChangeHandler):
     ex_officio = True
     dates_not_before_current = False  # a new person: no version to follow
 
-    def plan(self, items: BirthItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: BirthItems, ctx: ChangeContext) -> Plan:
         plan = check_dates(self, ctx, [])
         address_items = (items.town_block, items.banchi, items.katagaki, items.katagaki_kana, items.katagaki_hidden)
         if items.household == "join":
@@ -148,8 +148,9 @@ class Birth(ChangeHandler):
             if relationship == Relationship.HOUSEHOLDER:
                 raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "入る世帯には既に世帯主がいます。", field="relationship")
             # The household as it stood on the date of birth; its later moves follow (join_versions).
-            stages: list[HouseholdStage] | None = household_stages(ctx, items.household_no, field="household_no")
-            head = stages[0].head
+            found = household_stages(ctx, items.household_no, field="household_no")
+            stages: list[HouseholdStage] | None = found
+            head = found[0].head
             address = {name: getattr(head, name) for name in ADDRESS_ITEMS}
             household: object = items.household_no
             order = max(m.listing_order for m in members) + 1
@@ -169,7 +170,7 @@ class Birth(ChangeHandler):
             household = "new:household"
             order = 1
 
-        japanese = items.resident_kind == ResidentKind.JAPANESE
+        japanese = items.resident_kind == ResidentKind.JAPANESE.value
         if japanese:
             if not items.domicile or not items.domicile_head:
                 raise ValidationFailed("BIRTH_DOMICILE_REQUIRED", "日本人住民の本籍と筆頭者を入力してください（住基法7条5号）。",
@@ -262,7 +263,7 @@ class Death(ChangeHandler):
     items = DeathItems
     ex_officio = True
 
-    def plan(self, items: DeathItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: DeathItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
         fields = copy_fields(rec)
@@ -310,7 +311,7 @@ class Death(ChangeHandler):
         if unknown or set(rels) != ids:
             raise ValidationFailed("DEATH_RELATIONSHIPS", "残る世帯員全員について新しい世帯主との続柄を入力してください。",
                                    field="relationships")
-        check_one_householder(rels, household=str(remaining[0].household_id))  # type: ignore[arg-type]
+        check_one_householder(rels, household=str(remaining[0].household_id))
         if rels[head_id] != Relationship.HOUSEHOLDER:
             raise ValidationFailed("HOUSEHOLD_HOUSEHOLDER_COUNT", "新しい世帯主の続柄は「世帯主」です。", field="relationships")
         head = next(m for m in remaining if m.person_id == head_id)
@@ -377,7 +378,7 @@ class NameChange(ChangeHandler):
     items = NameChangeItems
     ex_officio = True
 
-    def plan(self, items: NameChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: NameChangeItems, ctx: ChangeContext) -> Plan:
         records = current_residents(self, ctx, items.persons)
         plan = check_dates(self, ctx, records)
         if len(records) > 1 and any(
@@ -464,7 +465,7 @@ class DomicileChange(ChangeHandler):
     items = DomicileChangeItems
     ex_officio = True
 
-    def plan(self, items: DomicileChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: DomicileChangeItems, ctx: ChangeContext) -> Plan:
         if items.domicile is None and items.domicile_head is None:
             raise ValidationFailed("DOMICILE_NOTHING", "新しい本籍または筆頭者を入力してください。", field="domicile")
         records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
@@ -537,7 +538,7 @@ class FormerSurnameEntry(ChangeHandler):
     article = "住民基本台帳法施行令30条の13"
     items = FormerSurnameEntryItems
 
-    def plan(self, items: FormerSurnameEntryItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: FormerSurnameEntryItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         require_japanese(rec, "FORMER_SURNAME_JAPANESE_ONLY", "旧氏")
         plan = check_dates(self, ctx, [rec])
@@ -587,7 +588,7 @@ class FormerSurnameRemoval(ChangeHandler):
     article = "住民基本台帳法施行令30条の13"
     items = FormerSurnameRemovalItems
 
-    def plan(self, items: FormerSurnameRemovalItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: FormerSurnameRemovalItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         require_japanese(rec, "FORMER_SURNAME_JAPANESE_ONLY", "旧氏")
         plan = check_dates(self, ctx, [rec])
@@ -625,7 +626,7 @@ class Furigana(ChangeHandler):
     items = FuriganaItems
     ex_officio = True
 
-    def plan(self, items: FuriganaItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: FuriganaItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
         if rec.given_name and not items.given_name_furigana:
@@ -633,7 +634,7 @@ class Furigana(ChangeHandler):
         if not rec.given_name and items.given_name_furigana:
             raise ValidationFailed("FURIGANA_GIVEN_WITHOUT_NAME", "名がないため名の振り仮名は記載できません。",
                                    field="given_name_furigana")
-        if items.certification == FuriganaCertification.CERTIFIED and rec.resident_kind != ResidentKind.JAPANESE:
+        if items.certification == FuriganaCertification.CERTIFIED.value and rec.resident_kind != ResidentKind.JAPANESE:
             raise ValidationFailed("FURIGANA_CERTIFIED_JAPANESE_ONLY",
                                    "公証済の振り仮名は戸籍に記載されたもので、日本人住民に限ります。", field="certification")
         new = (items.family_name_furigana, items.given_name_furigana, items.certification)

@@ -15,7 +15,7 @@ and when it was removed (the next version's). Nothing is copied into ``remarks``
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
@@ -36,8 +36,12 @@ NOT_REGISTRABLE = {ResidenceStatus.DIPLOMAT.value, ResidenceStatus.OFFICIAL.valu
 #: Statuses without a period of stay (在留期間の定めなし).
 NO_PERIOD = {ResidenceStatus.PERMANENT_RESIDENT.value}
 
-ResidenceStatusCode = Literal[tuple(s.value for s in ResidenceStatus)]  # type: ignore[valid-type]
-CategoryCode = Literal[tuple(c.value for c in ForeignResidentCategory)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # built from the choices at run time, which a type checker cannot follow
+    ResidenceStatusCode = str
+    CategoryCode = str
+else:
+    ResidenceStatusCode = Literal[tuple(s.value for s in ResidenceStatus)]
+    CategoryCode = Literal[tuple(c.value for c in ForeignResidentCategory)]
 
 
 # === 在留資格等の変更 ========================================================================
@@ -82,7 +86,7 @@ class ForeignStatus(ChangeHandler):
     items = ForeignStatusItems
     ex_officio = True
 
-    def plan(self, items: ForeignStatusItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: ForeignStatusItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])
@@ -104,7 +108,7 @@ class ForeignStatus(ChangeHandler):
         return plan
 
     @staticmethod
-    def _check(fields: dict, ctx: ChangeContext) -> None:  # type: ignore[type-arg]
+    def _check(fields: dict, ctx: ChangeContext) -> None:
         category, status = fields["foreign_category"], fields["residence_status"]
         if category == ForeignResidentCategory.SPECIAL_PERMANENT:
             if status:
@@ -162,7 +166,7 @@ class AliasEntry(ChangeHandler):
     article = "住民基本台帳法施行令30条の26"
     items = AliasEntryItems
 
-    def plan(self, items: AliasEntryItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: AliasEntryItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])
@@ -199,7 +203,7 @@ class AliasRemoval(ChangeHandler):
     article = "住民基本台帳法施行令30条の26"
     items = AliasRemovalItems
 
-    def plan(self, items: AliasRemovalItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: AliasRemovalItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])
@@ -239,7 +243,7 @@ class Nationality(ChangeHandler):
     items = NationalityItems
     ex_officio = True
 
-    def plan(self, items: NationalityItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: NationalityItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         require_foreign(rec)
         plan = check_dates(self, ctx, [rec])

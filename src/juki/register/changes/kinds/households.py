@@ -84,7 +84,7 @@ class HouseholdChange(ChangeHandler):
     items = HouseholdChangeItems
     notification_period = NOTIFICATION_DAYS
 
-    def plan(self, items: HouseholdChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: HouseholdChangeItems, ctx: ChangeContext) -> Plan:
         for name in ("persons", "target_household_no"):
             if name not in _VARIANT_ITEMS[items.variant] and getattr(items, name):
                 raise ValidationFailed(
@@ -156,7 +156,7 @@ class HouseholdChange(ChangeHandler):
                 raise ValidationFailed("HOUSEHOLD_RELATIONSHIPS_INCOMPLETE",
                                        f"{label}: 世帯が変わる者（宛名番号 {missing[0]}）の続柄を入力してください。", field="relationships")
             final = {r.person_id: rels.get(r.person_id, r.relationship) for r in members}
-            check_one_householder(final, household=label)  # type: ignore[arg-type]
+            check_one_householder(final, household=label)
             (head,) = [p for p, rel in final.items() if rel == Relationship.HOUSEHOLDER]
             if head not in old_heads:
                 missing = [r.person_id for r in members if r.person_id not in rels]

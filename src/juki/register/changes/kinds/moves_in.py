@@ -521,7 +521,7 @@ def _place_incoming(items: _IncomingItems, ctx: ChangeContext, people: list[_Inc
         if items.join_household_no is not None:
             raise ValidationFailed("MOVE_JOIN_HOUSEHOLD_NOT_ALLOWED", "既存世帯に入る場合だけ加入する世帯番号を入力します。",
                                    field="join_household_no")
-        check_one_householder(rels, household="新世帯")  # type: ignore[arg-type]
+        check_one_householder(rels, household="新世帯")
         ordered = sorted(people, key=lambda p: (p.item.relationship != Relationship.HOUSEHOLDER, p.index))
         head = next(p.item for p in people if p.item.relationship == Relationship.HOUSEHOLDER)
         head_name = f"{head.family_name}\u3000{head.given_name}" if head.given_name else head.family_name
@@ -560,10 +560,10 @@ class MoveIn(_IncomingHandler):
     items = MoveInItems
     source = "domestic"
 
-    def pre_move_in(self, items: MoveInItems) -> tuple[str, str]:  # type: ignore[override]
+    def pre_move_in(self, items: MoveInItems) -> tuple[str, str]:
         return items.previous_address, items.previous_householder
 
-    def extra_checks(self, items: MoveInItems, ctx: ChangeContext, plan: Plan) -> None:  # type: ignore[override]
+    def extra_checks(self, items: MoveInItems, ctx: ChangeContext, plan: Plan) -> None:
         code = _identifier(lg_code_id, items.previous_lg_code, "previous_lg_code")
         if code == ctx.municipality().lg_code:
             raise ValidationFailed("MOVE_IN_FROM_SAME_MUNICIPALITY",
@@ -573,7 +573,7 @@ class MoveIn(_IncomingHandler):
         if ctx.effective_on > items.planned_move_out_on + dt.timedelta(days=30):
             plan.warnings.append("転入日が転出予定日から30日を超えています。転出証明書の内容と実際の異動日を確認してください。")
 
-    def extra_events(self, ref: str, fields: dict[str, Any], items: MoveInItems,  # type: ignore[override]
+    def extra_events(self, ref: str, fields: dict[str, Any], items: MoveInItems,
                      ctx: ChangeContext) -> list[EventDraft]:
         """転入通知 (住基法9条1項): the previous municipality learns the person moved in."""
         return [EventDraft(ref, outbound.move_in_notice(
@@ -603,7 +603,7 @@ class MoveInAbroad(_IncomingHandler):
     items = MoveInAbroadItems
     source = "abroad"
 
-    def pre_move_in(self, items: MoveInAbroadItems) -> tuple[str, str]:  # type: ignore[override]
+    def pre_move_in(self, items: MoveInAbroadItems) -> tuple[str, str]:
         return items.previous_address, items.previous_householder
 
 

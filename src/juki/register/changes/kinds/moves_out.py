@@ -94,7 +94,7 @@ class _Removal(ChangeHandler):
     removal_reason: RemovalReason
     items = MoveOutItems
 
-    def plan(self, items: MoveOutItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveOutItems, ctx: ChangeContext) -> Plan:
         records, plan = _removal_records(self, items, ctx)
         municipality = ctx.municipality()
         for r in records:
@@ -191,7 +191,7 @@ class MoveOutCancel(ChangeHandler):
     allows_future_effective = True  # the withdrawn removal may still be ahead
     dates_not_before_current = False  # the date must equal the removal's own, checked in plan()
 
-    def plan(self, items: MoveOutCancelItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveOutCancelItems, ctx: ChangeContext) -> Plan:
         records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
         for rec in records:
             require_resident(rec, self)
@@ -263,7 +263,7 @@ class MoveOutConfirm(ChangeHandler):
     allows_removed = True
     allows_future_effective = True  # only up to the planned move-out date, see plan()
 
-    def plan(self, items: MoveOutConfirmItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveOutConfirmItems, ctx: ChangeContext) -> Plan:
         records = [ctx.current(p) for p in dict.fromkeys(items.persons)]
         for rec in records:
             require_resident(rec, self)

@@ -81,7 +81,7 @@ class MoveWithin(ChangeHandler):
     items = MoveWithinItems
     notification_period = NOTIFICATION_DAYS
 
-    def plan(self, items: MoveWithinItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MoveWithinItems, ctx: ChangeContext) -> Plan:
         records = current_residents(self, ctx, items.persons)
         plan = check_dates(self, ctx, records)
         household_nos = {r.household_id for r in records}
@@ -128,7 +128,7 @@ class MoveWithin(ChangeHandler):
             if set(rels) != moving:
                 raise ValidationFailed("MOVE_RELATIONSHIPS", "転居する全員の続柄を指定してください。", field="relationships")
             if items.household == "new":
-                check_one_householder(rels, household="新世帯")  # type: ignore[arg-type]
+                check_one_householder(rels, household="新世帯")
                 target: object = "new:household"
                 order_base = 0
             else:

@@ -62,7 +62,7 @@ class MyNumberChange(ChangeHandler):
     items = MyNumberChangeItems
     ex_officio = True
 
-    def plan(self, items: MyNumberChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: MyNumberChangeItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
         if not rec.my_number_index:
@@ -97,7 +97,7 @@ class ResidentCodeChange(ChangeHandler):
     article = "住民基本台帳法30条の4"
     items = ResidentCodeChangeItems
 
-    def plan(self, items: ResidentCodeChangeItems, ctx: ChangeContext) -> Plan:  # type: ignore[override]
+    def plan(self, items: ResidentCodeChangeItems, ctx: ChangeContext) -> Plan:
         rec = one_person(ctx, items.person, self)
         plan = check_dates(self, ctx, [rec])
         if not rec.resident_code:

@@ -14,6 +14,7 @@ Plain functions: they read through the :class:`~..base.ChangeContext` and never 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ from ..item_types import path_label
 RELATIONSHIP_CODES = {r.value for r in Relationship}
 
 
-def check_one_householder(relationships: dict[int | str, str], *, household: str) -> None:
+def check_one_householder(relationships: Mapping[Any, str], *, household: str) -> None:
     """Household invariant: a household with members has exactly one 世帯主."""
     if not relationships:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -174,6 +175,6 @@ class Command(SubcommandCommand):
                          timezone.localtime(r.requested_at).strftime("%Y-%m-%d %H:%M")))
         self._table(rows)
 
-    def _table(self, rows: list[tuple[str, ...]]) -> None:
+    def _table(self, rows: Sequence[tuple[str, ...]]) -> None:
         for row in rows:
             self.stdout.write("\t".join(row))

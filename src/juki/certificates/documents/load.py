@@ -7,7 +7,7 @@ audit here — the calling action (issuance) checks the request and writes the a
 from __future__ import annotations
 
 from juki.register import history
-from juki.register.changes.base import format_address
+from juki.register.display import birth_display, format_address
 from juki.register.models import (
     ChangeReason,
     ForeignResidentCategory,
@@ -21,7 +21,6 @@ from juki.register.models import (
     ResidentRecord,
     Sex,
 )
-from juki.register.search import birth_display
 
 from .data import ForeignItems, HistoryLine, Issuer, PersonEntry, Removal, date_text
 from .errors import CertificateRefused

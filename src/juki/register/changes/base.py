@@ -20,6 +20,7 @@ from juki.core.compiled import CompiledQuery
 from juki.core.errors import ValidationFailed
 
 from .. import events as outbound
+from ..display import format_address
 from ..events import OutboundEvent
 from ..models import (
     ChangeReason,
@@ -350,12 +351,6 @@ def fuhyo_event(ref: str, fields: dict[str, Any], reason: ChangeReason, ctx: Cha
     """附票記載事項通知 (住基法19条1項; :func:`juki.register.events.fuhyo_notice`): the 附票
     items of the version written, to the domicile municipality."""
     return EventDraft(ref, outbound.fuhyo_notice(fields, reason, ctx.effective_on, address=address, **extra))
-
-
-def format_address(municipality: Municipality, town_block: TownBlock, banchi: str, katagaki: str = "") -> str:
-    """住所 as written on records: prefecture, municipality, town block, 番地, 方書."""
-    text = f"{municipality.prefecture}{municipality.name}{town_block.name}{banchi}"
-    return f"{text}\u3000{katagaki}" if katagaki else text
 
 
 def address_of(record: ResidentRecord, ctx: ChangeContext) -> str:

@@ -16,9 +16,9 @@ from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 
 from ..changes.workflow import Actor
+from ..display import birth_display
 from ..models import ResidentRecord, TownBlock
 from ..models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
-from ..search import birth_display
 from ..wareki import format_wareki
 
 EMPTY = "—"

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "juki.certificates",
     "juki.protection",
     "juki.stats",
+    "juki.review",
     "juki.tools.demo",
     "juki.tools.bench",
     "juki.web",

@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from juki.core import clock
 from juki.core.errors import JukiError, ValidationFailed
+from juki.core.keys import provider
 
 from . import triggers
 from .chain import GENESIS, HASHED_FIELDS, event_hash, utc_iso
@@ -181,8 +182,6 @@ def _event_lines(first: int, last: int) -> Iterator[dict[str, Any]]:
 
 
 def _sign_boundary(seq: int, head_hash: str) -> AuditCheckpoint:
-    from juki.security.keys import provider
-
     kid = provider().current_kid(PURPOSE)
     created_at = clock.now()
     signature = provider().signing_key(kid).sign(statement(seq, head_hash, created_at, kid))

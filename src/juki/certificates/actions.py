@@ -39,14 +39,13 @@ from django.db import transaction
 
 from juki.audit.events import EventType
 from juki.audit.log import record, refusals_audited
-from juki.core import clock
+from juki.core import clock, keys
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.register import numbering
 from juki.register.models import Person, RecordStatus, ResidentRecord
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.register.my_numbers import reveal
-from juki.security import keys
 from juki.security.roles import Function
 
 from .fees import fee_for

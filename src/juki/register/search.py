@@ -51,12 +51,12 @@ from django.db.models.functions import Concat, Replace
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record as audit
+from juki.core import keys
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import normalise_digits
-from juki.security import keys
 from juki.security.roles import Function
 
 from .display import birth_display

@@ -42,8 +42,8 @@ from juki.audit.log import record, refusals_audited
 from juki.core import clock, keys
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
-from juki.register import numbering
-from juki.register.models import Person, RecordStatus, ResidentRecord
+from juki.register import numbering, queries
+from juki.register.models import Person, RecordStatus
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.register.my_numbers import reveal
 from juki.security.roles import Function
@@ -194,14 +194,14 @@ def check_requester(r: Requester, person_ids: list[int], options: dict[str, Any]
 
 
 def _check_same_household(requester_id: int, person_ids: list[int]) -> None:
-    requester = ResidentRecord.objects.filter(person_id=requester_id, is_current=True).first()
+    requester = queries.current_record(requester_id)
     if requester is None:
         raise _refuse("CERTIFICATE_REQUESTER_NOT_FOUND", "請求者の宛名番号に該当する住民がいません。",
                       "requester_person_id")
     others = [p for p in person_ids if p != requester_id]
     if not others:
         return
-    others_now = {r.person_id: r for r in ResidentRecord.objects.filter(person_id__in=others, is_current=True)}
+    others_now = {r.person_id: r for r in queries.current_records(others)}
     for p in others:
         rec = others_now.get(p)
         if rec is None or rec.household_id != requester.household_id:
@@ -277,7 +277,7 @@ def _my_numbers(actor: Any, req: CertificateRequest, issuance_number: str) -> di
     if not _wants(dict(req.options or {}), "my_number"):
         return None
     out: dict[int, str] = {}
-    for rec in ResidentRecord.objects.filter(person_id__in=req.person_ids, is_current=True):
+    for rec in queries.current_records(req.person_ids):
         if rec.my_number_enc:
             out[rec.person_id] = reveal(bytes(rec.my_number_enc), rec.person_id)
     record(EventType.MY_NUMBER_REVEALED, action="reveal", function=FUNCTION.value, staff_id=actor.staff_id,

@@ -35,6 +35,7 @@ from juki.audit.log import record
 from juki.audit.models import AuditEvent, AuditEventTarget
 from juki.core import clock
 from juki.core.errors import JukiError, ValidationFailed
+from juki.register import queries
 from juki.register.access import MASKED_MY_NUMBER
 from juki.register.models import Change, ChangeState, OutboxEvent, RecordStatus, ResidentRecord
 from juki.register.views.common import address_text, display_value, field_label, record_groups
@@ -270,7 +271,7 @@ def build_document(req: DisclosureRequest) -> DisclosureDocument:
     """Assemble the document (no audit: callers go through :func:`disclosure_document`)."""
     policy = staff_policy()
     pid = req.person_id
-    versions = list(ResidentRecord.objects.filter(person_id=pid).select_related("town_block").order_by("version"))
+    versions = list(queries.versions(pid))
     if not versions:
         raise JukiError(code="DISCLOSURE_NO_RECORD", message="この住民の住民票（除票を含む）は保存されていません。",
                         status=404)

@@ -32,7 +32,8 @@ from juki.audit.events import EventType
 from juki.certificates.models import CertificateRequest
 from juki.core.digits import is_ascii_digits
 from juki.protection.checks import in_force_periods
-from juki.register.models import Change, RecordStatus, ResidentRecord
+from juki.register import queries
+from juki.register.models import Change, RecordStatus
 from juki.register.names import kanji_search_key
 from juki.security.models import RoleGrant, Staff
 from juki.security.roles import ROLE_LABELS, Function, Role, functions_for
@@ -149,7 +150,7 @@ class RuleContext:
             for a in line.activities:
                 if a.ok and a.event_type in (EventType.RESIDENT_VIEW, EventType.MY_NUMBER_REVEALED):
                     viewed.update(n for n in map(_person_no, a.targets) if n is not None)
-        for pid, family, former in (ResidentRecord.objects.filter(person_id__in=sorted(viewed))
+        for pid, family, former in (queries.versions_of(sorted(viewed))
                                     .values_list("person_id", "family_name", "former_surname")):
             names = self.family_names.setdefault(pid, set())
             names.update(kanji_search_key(n) for n in (family, former) if n)
@@ -173,12 +174,11 @@ class RuleContext:
         if not self.own_numbers:
             return
         own = set(self.own_numbers.values())
-        mine = ResidentRecord.objects.filter(person_id__in=sorted(own), valid_from__lte=self.review.period_end)
+        mine = queries.versions_of(sorted(own)).filter(valid_from__lte=self.review.period_end)
         households = set(mine.values_list("household_id", flat=True))
         blocks = set(mine.values_list("town_block_id", flat=True))
-        rows = (ResidentRecord.objects
-                .filter(Q(person_id__in=sorted(own)) | Q(household_id__in=sorted(households))
-                        | Q(town_block_id__in=sorted(blocks)), valid_from__lte=self.review.period_end)
+        rows = (queries.versions_around(sorted(own), sorted(households), sorted(blocks),
+                                        until=self.review.period_end)
                 .values_list("person_id", "valid_from", "version", "household_id", "town_block_id", "banchi",
                              "katagaki", "status"))
         for pid, valid_from, version, household, block, banchi, katagaki, status in rows:

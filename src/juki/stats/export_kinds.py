@@ -21,7 +21,7 @@ from juki.core import clock
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
 from juki.exports.kinds import ExportKind, register
-from juki.register.models import ResidentRecord
+from juki.register import queries
 from juki.register.models.choices import ResidenceStatus
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 
@@ -77,7 +77,7 @@ def _late_rows(params: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
         except Exception:  # noqa: BLE001 - an unknown kind is shown by its code
             label = change.kind
         full = {r.person_id: r.full_name
-                for r in ResidentRecord.objects.filter(person_id__in=change.persons, is_current=True)}
+                for r in queries.current_records(change.persons)}
         late_days = (change.notified_on - change.effective_on).days if change.notified_on else ""
         for pid in change.persons:
             if pid in protected:

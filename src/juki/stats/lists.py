@@ -29,6 +29,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from juki.core import clock
+from juki.register import queries
 from juki.register.models import (
     Change,
     ChangeState,
@@ -52,8 +53,8 @@ def late_notifications(start: dt.date, end: dt.date) -> QuerySet[Change]:
 def stay_expiring(days: int, *, today: dt.date | None = None) -> QuerySet[ResidentRecord]:
     """Current foreign residents whose period of stay ends within ``days`` days (today included)."""
     today = today or clock.today()
-    return ResidentRecord.objects.filter(
-        is_current=True, status=RecordStatus.RESIDENT, resident_kind=ResidentKind.FOREIGN,
+    return queries.current_residents().filter(
+        resident_kind=ResidentKind.FOREIGN,
         stay_expires_on__gte=today, stay_expires_on__lte=today + dt.timedelta(days=days),
     )
 
@@ -61,15 +62,14 @@ def stay_expiring(days: int, *, today: dt.date | None = None) -> QuerySet[Reside
 def stay_expired(*, today: dt.date | None = None) -> QuerySet[ResidentRecord]:
     """Current foreign residents whose period of stay has already ended (notice awaited)."""
     today = today or clock.today()
-    return ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT,
-                                         resident_kind=ResidentKind.FOREIGN, stay_expires_on__lt=today)
+    return queries.current_residents().filter(resident_kind=ResidentKind.FOREIGN, stay_expires_on__lt=today)
 
 
 def unconfirmed_move_outs(*, today: dt.date | None = None) -> QuerySet[ResidentRecord]:
     """Removed by 転出, 転出予定日 more than 30 days ago, no 転出確定 (転入通知) recorded."""
     today = today or clock.today()
-    return ResidentRecord.objects.filter(
-        is_current=True, status=RecordStatus.REMOVED, removal_reason=RemovalReason.MOVE_OUT,
+    return queries.current_versions().filter(
+        status=RecordStatus.REMOVED, removal_reason=RemovalReason.MOVE_OUT,
         planned_move_out_on__lt=today - dt.timedelta(days=MOVE_IN_NOTICE_WAIT_DAYS),
         confirmed_move_out_on__isnull=True,
     )

@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from juki.core.errors import JukiError
+from juki.security.access import API_DISPATCH
 from juki.security.roles import Function
 
 from .auth import ApiTokenAuth, api_requires, authentication_error_body
@@ -107,9 +108,6 @@ def urlpatterns() -> tuple[list, str, str]:
     The OpenAPI document is public (it describes, it does not reveal); every operation is
     checked by :func:`juki.api.auth.api_requires`.
     """
-    from juki.security.access import API_DISPATCH
-    from juki.security.roles import Function
-
     patterns, app_name, namespace = api.urls
     for p in patterns:
         p.callback.juki_function = Function.PUBLIC if p.name == "openapi-json" else API_DISPATCH

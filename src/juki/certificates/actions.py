@@ -42,6 +42,7 @@ from juki.audit.log import record, refusals_audited
 from juki.core import clock, keys
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
+from juki.protection.checks import check_issuance
 from juki.register import numbering, queries
 from juki.register.models import Person, RecordStatus
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
@@ -253,8 +254,6 @@ def file_name(cert: Certificate) -> str:
 def _protection_check(actor: Any, req: CertificateRequest, on: dt.date) -> list[Any]:
     """支援措置: refuses (and records the attempt itself) for a protected record asked for by the
     named offender or a third party; returns the warnings for the counter otherwise."""
-    from juki.protection.checks import check_issuance
-
     if not req.person_ids:
         return []
     return list(check_issuance(

@@ -24,6 +24,7 @@ from juki.audit.events import EventType
 from juki.audit.log import record_request
 from juki.core import clock
 from juki.core.errors import JukiError
+from juki.protection.checks import warnings_for
 from juki.register.access import access_resident
 from juki.register.views.common import actor, error_page
 from juki.security.access import requires
@@ -73,8 +74,6 @@ def _text(exc: JukiError) -> str:
 def _warnings(person_ids: list[int]) -> list[Any]:
     if not person_ids:
         return []
-    from juki.protection.checks import warnings_for
-
     return warnings_for(person_ids, clock.today())
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
+from juki.protection.checks import protected_person_ids
 from juki.register import queries
 from juki.register.models import Municipality, ResidentRecord, Sex, TownBlock
 from juki.register.models.choices import DatePrecision
@@ -106,8 +107,6 @@ def _current_residents(params: dict[str, Any]) -> Any:
     """Current residents of the blocks, leaving out persons under a protection measure (支援措置)
     in force today: their records leave the system only through the protection officer
     (事務処理要領 第5-10; docs/protection.md §6)."""
-    from juki.protection.checks import protected_person_ids
-
     return (queries.current_residents().filter(town_block_id__in=_block_ids(params))
             .exclude(person_id__in=sorted(protected_person_ids())))
 

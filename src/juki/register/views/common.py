@@ -14,6 +14,7 @@ from django.shortcuts import render
 from juki.audit.log import client_ip
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
+from juki.security.access import staff_may
 
 from ..changes.workflow import Actor
 from ..display import birth_display
@@ -31,8 +32,6 @@ def actor(request: HttpRequest) -> Actor:
 
 
 def has_function(request: HttpRequest, function: Any) -> bool:
-    from juki.security.access import staff_may
-
     return staff_may(request.user, getattr(request, "terminal", None), function)
 
 

@@ -49,6 +49,8 @@ from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.register.my_numbers import reveal
 from juki.security.roles import Function
 
+from . import documents, signing, verification
+from .documents import Options, validate
 from .fees import fee_for
 from .models import (
     Certificate,
@@ -263,8 +265,6 @@ def _protection_check(actor: Any, req: CertificateRequest, on: dt.date) -> list[
 
 
 def _validate_document(req: CertificateRequest, on: dt.date) -> Any:
-    from .documents import Options, validate
-
     options = Options.from_dict(dict(req.options or {}))
     validate(req.document_type, list(req.person_ids), options, subject_query=dict(req.subject_query or {}) or None,
              on=on)
@@ -288,8 +288,6 @@ def _my_numbers(actor: Any, req: CertificateRequest, issuance_number: str) -> di
 def _produce(actor: Any, req: CertificateRequest, options: Any, *, on: dt.date, fee_yen: int,
              reprint_of: Certificate | None = None) -> Certificate:
     """Inside the caller's transaction: number, code, render, sign, store, ledger row."""
-    from . import documents, signing, verification
-
     number = next_issuance_number(on)
     code = verification.new_code()
     stamp = documents.Stamp(issuance_number=number, issued_on=on, verification_code=code,

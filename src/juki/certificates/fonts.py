@@ -118,6 +118,7 @@ def _cache_dir() -> Path:
 
 
 def _build_working_font(source: Path, charset: frozenset[int], target: Path) -> None:
+    # fontTools' subsetter is heavy to import and needed once per machine (see _working_font_path).
     from fontTools import subset
     from fontTools.ttLib import TTFont
 

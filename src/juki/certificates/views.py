@@ -33,6 +33,7 @@ from juki.web.downloads import attachment
 from . import fees, ledger
 from .actions import (
     FUNCTION,
+    certificate_not_found,
     do_download_certificate,
     do_issue_certificate,
     do_reprint_certificate,
@@ -191,8 +192,6 @@ def detail(request: HttpRequest, certificate_id: int) -> HttpResponse:
     """交付記録（ダウンロード・再交付・無効）。"""
     cert = _get(certificate_id)
     if cert is None:
-        from .actions import certificate_not_found
-
         return error_page(request, certificate_not_found())
     req = cert.request
     return render(request, "certificates/detail.html", {

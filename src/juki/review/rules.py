@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -212,8 +213,6 @@ class _Dwelling:
 
 def _fold_address(text: str) -> str:
     """番地・方書 compared without width, case or spacing differences (１番２号 = 1番2号)."""
-    import unicodedata
-
     return _SPACES.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
 
 

@@ -40,6 +40,8 @@ from juki.register.models import (
     ResidentRecord,
 )
 
+from .population import aggregate_transaction
+
 NOTIFICATION_DAYS = 14
 MOVE_IN_NOTICE_WAIT_DAYS = 30
 DEFAULT_STAY_DAYS = 90
@@ -93,8 +95,6 @@ def certificates_per_day(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
 
 def counts(*, start: dt.date, end: dt.date, days: int, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the lists screen shows: numbers only, no person."""
-    from .population import aggregate_transaction
-
     with aggregate_transaction():
         return _counts(start=start, end=end, days=days, today=today)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,7 +19,7 @@ from juki.security.access import staff_may
 
 from ..changes.workflow import Actor
 from ..display import birth_display
-from ..models import ResidentRecord, TownBlock
+from ..models import Municipality, ResidentRecord, TownBlock
 from ..models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
 from ..wareki import format_wareki
 
@@ -131,10 +132,6 @@ def birth_text(rec: ResidentRecord) -> str:
 
 
 def address_text(rec: ResidentRecord) -> str:
-    from django.conf import settings
-
-    from ..models import Municipality
-
     m = Municipality.objects.first()
     head = f"{m.prefecture}{m.name}" if m is not None else getattr(settings, "JUKI_MUNICIPALITY_NAME", "")
     text = f"{head}{rec.town_block.name}{rec.banchi}"

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -31,7 +32,9 @@ from juki.audit.autocheckpoint import checkpoint_if_due
 from juki.audit.checkpoints import do_write_checkpoint
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
+from juki.audit.retention import do_archive_audit_log, verify_archive
 from juki.audit.verify import verify
+from juki.core.errors import JukiError
 from juki.core.operator import cli_operator
 
 FUNCTION = "cli.audit"  # 機能・画面 recorded for runs of this command
@@ -257,11 +260,6 @@ class Command(BaseCommand):
 
     def handle_archive(self, before_text: str, out: str | None, dry_run: bool) -> None:
         """``juki audit archive --before YYYY-MM-DD [--out DIR] [--dry-run]``."""
-        import datetime as dt
-
-        from juki.audit.retention import do_archive_audit_log
-        from juki.core.errors import JukiError
-
         try:
             before = dt.date.fromisoformat(before_text)
         except ValueError as exc:
@@ -293,8 +291,6 @@ class Command(BaseCommand):
 
     def handle_verify_archive(self, path: str) -> None:
         """``juki audit verify-archive FILE``."""
-        from juki.audit.retention import verify_archive
-
         check = verify_archive(path)
         m = check.manifest
         record(EventType.AUDIT_VERIFIED, action="verify-archive", function=FUNCTION, terminal_id="cli",

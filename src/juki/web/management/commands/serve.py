@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from juki.audit.autocheckpoint import start_ticker
+
 
 class Command(BaseCommand):
     help = "職員画面とAPIを起動します（既定 127.0.0.1:8000）。"
@@ -16,9 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8, help="ワーカースレッド数")
 
     def handle(self, *args: Any, host: str, port: int, threads: int, **opts: Any) -> None:
+        # The server and the WSGI application (which loads every middleware) only when serving.
         from waitress import serve
 
-        from juki.audit.autocheckpoint import start_ticker
         from juki.wsgi import application
 
         self._prepare_certificate_font()
@@ -35,6 +37,7 @@ class Command(BaseCommand):
     def _prepare_certificate_font(self) -> None:
         """Build the certificate working font now (seconds, once per font version), not on the first
         certificate a clerk issues. Without the IPAmj明朝 font juki still serves; issuing refuses."""
+        # The server entry point reaches above the web layer for this (declared in .importlinter).
         from juki.certificates import fonts
 
         try:

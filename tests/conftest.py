@@ -29,7 +29,7 @@ PASSWORD = "Correct-Horse-9-Battery"
 @pytest.fixture(autouse=True)
 def _isolated_keys(tmp_path_factory: pytest.TempPathFactory, settings: object) -> None:
     """Each test session gets its own key directory (keys are never shared with var/)."""
-    from juki.security import keys
+    from juki.core import keys
 
     settings.JUKI_KEY_DIR = tmp_path_factory.getbasetemp() / "keys"  # type: ignore[attr-defined]
     keys.reset_provider_cache()

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "juki.protection",
     "juki.stats",
     "juki.network",
+    "juki.review",
     "juki.tools.demo",
     "juki.tools.bench",
     "juki.web",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("", include("juki.security.urls_auth")),
     path("admin/", include("juki.security.urls_admin")),
+    path("audit/review/", include("juki.review.urls")),
     path("audit/", include("juki.audit.urls")),
     path("register/", include("juki.register.urls")),
     path("disclosure/", include("juki.disclosure.urls")),

@@ -13,7 +13,7 @@ from juki.audit.checkpoints import PURPOSE, do_write_checkpoint, signature_valid
 from juki.audit.events import EventType
 from juki.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from juki.audit.verify import FaultKind, verify
-from juki.security.keys import provider
+from juki.core.keys import provider
 
 
 def test_a_checkpoint_signs_the_chain_head_with_the_audit_signing_key(log):

@@ -31,7 +31,7 @@ from juki.audit.checkpoints import do_write_checkpoint, statement
 from juki.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from juki.audit.verify import FaultKind, verify
 from juki.core import clock
-from juki.security.keys import provider
+from juki.core.keys import provider
 
 from .helpers import append_events, execute, rehash_from, truncate_tail
 from .test_audit_cli import run

@@ -28,6 +28,7 @@ from juki.audit.retention import (
 )
 from juki.audit.verify import FaultKind, verify
 from juki.core import clock
+from juki.register import provision_records
 
 from .helpers import append_events, execute
 
@@ -297,7 +298,7 @@ def test_provision_records_younger_than_7_years_cannot_be_purged(outbox: dict[st
 
     before = years_before(TODAY(), 7) + dt.timedelta(days=1)
     with pytest.raises(RetentionTooShort):
-        retention.do_purge_provision_records(before=before)
+        provision_records.do_purge_provision_records(before=before)
     assert OutboxEvent.objects.count() == 3
 
 
@@ -305,9 +306,9 @@ def test_provision_records_sent_before_the_cutoff_are_purged_and_audited(outbox:
     from juki.register.models import OutboxEvent
 
     before = years_before(TODAY(), 7)
-    dry = retention.do_purge_provision_records(before=before, dry_run=True)
+    dry = provision_records.do_purge_provision_records(before=before, dry_run=True)
     assert dry.purged == 1 and OutboxEvent.objects.count() == 3
-    result = retention.do_purge_provision_records(before=before, operator={"os_user": "ops"})
+    result = provision_records.do_purge_provision_records(before=before, operator={"os_user": "ops"})
     assert result.purged == 1 and result.unsent_kept == 1
     assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {outbox["old_unsent"], outbox["recent_sent"]}
     event = AuditEvent.objects.get(event_type=EventType.PROVISION_RECORDS_PURGED)

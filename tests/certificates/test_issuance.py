@@ -368,7 +368,7 @@ def test_only_the_issuer_may_download_the_pdf_on_the_day_while_valid(counter, fa
 
 def test_issuing_counts_as_a_print_in_the_access_review(counter, family):
     """Hiroshima digest D2.13 / jlis-001b §5: the review counts prints per staff member."""
-    from juki.audit.review.report import build_review
+    from juki.review.report import build_review
 
     do_issue_certificate(counter, **own_request(family[0]))
     today = clock.today()

@@ -17,7 +17,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from juki.certificates import signing
 from juki.certificates.render import render_pdf
-from juki.security import keys
+from juki.core import keys
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,12 +9,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from juki.audit.review import build_review
-from juki.audit.review.rules import RULE_PROTECTED
 from juki.core import clock
 from juki.exports.kinds import kind_for
 from juki.register.access import access_resident
 from juki.register.search import SearchCriteria, search_residents
+from juki.review.report import build_review
+from juki.review.rules import RULE_PROTECTED
 from juki.security.roles import Role
 
 pytestmark = pytest.mark.django_db

@@ -33,11 +33,11 @@ from tests.register.factories import add_household, small_city
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.cli import COMMANDS, main
+from juki.core import keys
 from juki.register import my_number_keys
 from juki.register.models import Change, OutboxEvent, ResidentRecord
 from juki.register.my_number_keys import census, key_id, rotate_my_number_key
 from juki.register.my_numbers import ENCRYPTION_PURPOSE, reveal
-from juki.security import keys
 
 
 @pytest.fixture(autouse=True)

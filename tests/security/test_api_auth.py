@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import logged_in
-from juki.api.auth import hash_token, issue_api_token, new_api_token, parse_token
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.security.api_tokens import hash_token, issue_api_token, new_api_token, parse_token
 from juki.security.models import ApiClient
 
 ALLOWED_IP = "10.20.0.15"

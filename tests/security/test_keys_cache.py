@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from juki.security import keys
-from juki.security.keys import LocalKeyProvider
+from juki.core import keys
+from juki.core.keys import LocalKeyProvider
 
 
 @pytest.fixture

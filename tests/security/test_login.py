@@ -128,7 +128,7 @@ def test_a_password_typed_into_the_id_field_is_logged_only_as_a_keyed_hash_and_l
     client, terminal, enrolled_clerk, settings
 ):
     """Session 1 review: an unknown ID may be a password typed in the wrong field, so the audit
-    log keeps its keyed hash (juki.security.keys.keyed_hash) and length, never the text. The
+    log keeps its keyed hash (juki.core.keys.keyed_hash) and length, never the text. The
     per-IP throttle still counts these attempts."""
     settings.JUKI_LOGIN_IP_LIMIT = 2
     at_terminal(client, terminal)

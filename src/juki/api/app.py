@@ -12,11 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from juki.core.errors import JukiError
+from juki.security.access import API_DISPATCH, requires
 from juki.security.roles import Function
 
 from .auth import ApiTokenAuth, api_requires, authentication_error_body
@@ -107,11 +109,6 @@ def urlpatterns() -> tuple[list, str, str]:
     The OpenAPI document is public (it describes, it does not reveal); every operation is
     checked by :func:`juki.api.auth.api_requires`.
     """
-    from django.urls import URLPattern
-
-    from juki.security.access import API_DISPATCH, requires
-    from juki.security.roles import Function
-
     patterns, app_name, namespace = api.urls
     for p in patterns:
         # django-ninja's patterns are flat; anything else stays unmarked and is refused.

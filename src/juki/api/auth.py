@@ -22,11 +22,8 @@ An unknown client and a revoked one get the same answer (no oracle of client IDs
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import ipaddress
-import re
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -36,44 +33,9 @@ from ninja.security import HttpBearer
 from juki.audit.events import EventType, Outcome, refusal_outcome
 from juki.audit.log import client_ip, record
 from juki.core.errors import AuthenticationFailed, JukiError, PermissionDenied
+from juki.security.api_tokens import hash_token, parse_token
 from juki.security.models import ApiClient
 from juki.security.roles import Function
-
-TOKEN_PREFIX = "juki_"
-_SECRET_RE = re.compile(r"^[0-9a-f]{64}$")
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_api_token(client_id: str) -> str:
-    """A fresh clear token for ``client_id`` (256-bit secret)."""
-    if not client_id or any(c.isspace() for c in client_id):
-        raise ValueError("client_id must be a non-empty identifier")
-    return f"{TOKEN_PREFIX}{client_id}_{secrets.token_hex(32)}"
-
-
-def issue_api_token(client_id: str) -> str:
-    """Issue a new token for ``client_id`` and return it in clear — the only time it exists.
-
-    If the client is already registered, its stored hash is replaced at once (the old token
-    stops working). When the client is being created, the caller stores
-    ``hash_token(token)`` with the new row. The caller audits the issuance.
-    """
-    token = new_api_token(client_id)
-    ApiClient.objects.filter(client_id=client_id).update(token_hash=hash_token(token))
-    return token
-
-
-def parse_token(token: str) -> tuple[str, str] | None:
-    """``(client_id, secret)`` of a well-formed token, else None."""
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    client_id, sep, secret = token[len(TOKEN_PREFIX):].rpartition("_")
-    if not sep or not client_id or not _SECRET_RE.match(secret):
-        return None
-    return client_id, secret
 
 
 def ip_allowed(ip: str, networks: list[str]) -> bool:

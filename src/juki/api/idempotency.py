@@ -21,10 +21,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from juki.core import clock
+from juki.core import clock, keys
 from juki.core.errors import JukiError
 from juki.register.models.change import Change
-from juki.security import keys
 from juki.security.models import ApiClient, ApiIdempotencyKey
 
 #: How long a key is remembered (long enough for any client's retries; see docs/security.md).

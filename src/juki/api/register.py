@@ -28,6 +28,7 @@ from ninja import Field, Query, Router, Schema
 
 from juki.register.access import access_resident
 from juki.register.changes.workflow import ApiActor
+from juki.register.display import birth_display
 from juki.register.models import ResidentRecord
 from juki.register.models.choices import (
     ChangeReason,
@@ -39,7 +40,7 @@ from juki.register.models.choices import (
     Sex,
 )
 from juki.register.models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
-from juki.register.search import SearchCriteria, SearchResult, birth_display, search_residents
+from juki.register.search import SearchCriteria, SearchResult, search_residents
 from juki.security.roles import Function
 
 from .auth import api_requires

@@ -1,7 +1,7 @@
 """Signed checkpoints of the chain head (監査証跡チェックポイント).
 
 A checkpoint is an Ed25519 signature, by the ``audit-signing`` key of
-:func:`juki.security.keys.provider`, over a canonical statement of the chain head:
+:func:`juki.core.keys.provider`, over a canonical statement of the chain head:
 
     {"created_at": "<UTC ISO, µs>", "hash": "<head hash>", "key_id": "<kid>",
      "seq": <head seq>, "v": "juki-audit-checkpoint/1"}
@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from juki.core import clock
+from juki.core.keys import provider
 
 from .chain import GENESIS, canonical, utc_iso
 from .events import EventType
@@ -47,8 +48,6 @@ def statement(seq: int, head_hash: str, created_at: dt.datetime, key_id: str) ->
 
 def signature_valid(checkpoint: AuditCheckpoint) -> bool:
     """Whether the checkpoint's signature verifies under the key it names."""
-    from juki.security.keys import provider
-
     if not _KID.fullmatch(checkpoint.key_id or "") or ".." in checkpoint.key_id:
         return False
     try:
@@ -69,8 +68,6 @@ def do_write_checkpoint(
     Runs in one transaction holding the chain-head lock, so no event slips in between the
     head that is signed and the ``AUDIT_CHECKPOINT`` event that follows it.
     """
-    from juki.security.keys import provider
-
     from .heads import publish_on_commit
 
     with transaction.atomic():

@@ -109,7 +109,7 @@ class EventType(IntEnum):
     AUDIT_LOG_SEARCHED = 9005
     AUDIT_EVENT_VIEWED = 9006
     AUDIT_TRIGGERS_REINSTALLED = 9007
-    # 91xx access review (アクセス記録の点検, juki.audit.review)
+    # 91xx access review (アクセス記録の点検, juki.review)
     AUDIT_REVIEW_VIEWED = 9101
     AUDIT_REVIEW_EXPORTED = 9102
     AUDIT_REVIEW_MARKED = 9103

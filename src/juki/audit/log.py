@@ -19,6 +19,7 @@ from juki.core import clock
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.core.fields import model_field
+from juki.core.keys import keyed_hash
 from juki.identifiers import my_number
 
 from . import autocheckpoint
@@ -41,8 +42,6 @@ def redact_my_numbers(value: Any) -> Any:
         def _sub(m: re.Match[str]) -> str:
             digits = _NOT_DIGIT.sub("", m.group(0))
             if my_number.is_valid(digits):
-                from juki.security.keys import keyed_hash
-
                 return "mynumber-hmac:" + keyed_hash(my_number.validate(digits), purpose="audit-index")
             return m.group(0)
 

@@ -76,8 +76,8 @@ class AuditCheckpoint(models.Model):
 class ReviewMark(models.Model):
     """点検済みの記録: an auditor's mark that one access-review flag was looked into, with a comment.
 
-    One row per flag (``flag_key``, see :class:`juki.audit.review.report.Flag`). Written only by
-    :func:`juki.audit.review.marks.do_mark_flag_reviewed`, which audits every mark
+    One row per flag (``flag_key``, see :class:`juki.review.report.Flag`). Written only by
+    :func:`juki.review.marks.do_mark_flag_reviewed`, which audits every mark
     (``AUDIT_REVIEW_MARKED``, with the previous comment when a mark is revised). Not covered by
     the append-only triggers: a later mark on the same flag replaces the comment, and the audit
     log keeps every version.

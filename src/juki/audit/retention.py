@@ -4,6 +4,7 @@ The audit log is kept at least ``settings.JUKI_AUDIT_RETENTION_YEARS`` (default 
 provision records — the register's ``OutboxEvent`` rows, what was sent out to other systems —
 at least ``settings.JUKI_PROVISION_RETENTION_YEARS`` (default 7) years (Hiroshima digest
 D2.9). A cut-off later than that many years before today is refused, whatever the caller.
+Provision records are purged by :mod:`juki.register.provision_records` with these checks.
 
 :func:`do_archive_audit_log` is **the only sanctioned deletion of audit events**. In one
 transaction, holding the chain-head lock, it
@@ -44,6 +45,7 @@ from django.utils import timezone
 
 from juki.core import clock
 from juki.core.errors import JukiError, ValidationFailed
+from juki.core.keys import provider
 
 from . import triggers
 from .chain import GENESIS, HASHED_FIELDS, event_hash, utc_iso
@@ -104,7 +106,7 @@ def check_cutoff(before: dt.date, *, years: int, what: str, today: dt.date | Non
         raise RetentionTooShort(what, years, before, earliest)
 
 
-def _cutoff_instant(before: dt.date) -> dt.datetime:
+def cutoff_instant(before: dt.date) -> dt.datetime:
     """Start of ``before`` in the municipality's time zone."""
     return timezone.make_aware(dt.datetime.combine(before, dt.time.min))
 
@@ -146,7 +148,7 @@ def archive_range(before: dt.date) -> tuple[int, int] | None:
     first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
     if first is None:
         return None
-    cutoff = _cutoff_instant(before)
+    cutoff = cutoff_instant(before)
     newer = AuditEvent.objects.filter(occurred_at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
     if newer is None:
         newer = (AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
@@ -181,8 +183,6 @@ def _event_lines(first: int, last: int) -> Iterator[dict[str, Any]]:
 
 
 def _sign_boundary(seq: int, head_hash: str) -> AuditCheckpoint:
-    from juki.security.keys import provider
-
     kid = provider().current_kid(PURPOSE)
     created_at = clock.now()
     signature = provider().signing_key(kid).sign(statement(seq, head_hash, created_at, kid))
@@ -420,52 +420,3 @@ def verify_archive(path: Path | str) -> ArchiveCheck:
     if cp is not None and (cp.seq != manifest.get("last_seq") or cp.hash != last_hash):
         check.problems.append("最後の記録が境界チェックポイントと一致しません / last event differs from the boundary checkpoint")
     return check
-
-
-# ---------------------------------------------------------------------------------------------
-# Provision records (提供記録): the register's outbox events
-
-
-@dataclass
-class ProvisionPurgeResult:
-    before: dt.date
-    dry_run: bool
-    purged: int = 0
-    unsent_kept: int = 0
-    first_id: int | None = None
-    last_id: int | None = None
-
-    def as_detail(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["before"] = self.before.isoformat()
-        out["retention_years"] = provision_retention_years()
-        return out
-
-
-def do_purge_provision_records(
-    *, before: dt.date, dry_run: bool = False, operator: dict[str, Any] | None = None,
-    today: dt.date | None = None,
-) -> ProvisionPurgeResult:
-    """提供記録の消去: delete outbox events *sent* before ``before`` (the retention period runs
-    from the provision). Unsent events are never purged here; they are counted. A cut-off
-    less than ``JUKI_PROVISION_RETENTION_YEARS`` years ago is refused. Audited with counts
-    and the id range only (``PROVISION_RECORDS_PURGED``)."""
-    from juki.register.models import OutboxEvent
-
-    check_cutoff(before, years=provision_retention_years(), what="提供記録", today=today)
-    cutoff = _cutoff_instant(before)
-    result = ProvisionPurgeResult(before=before, dry_run=dry_run)
-    with transaction.atomic():
-        qs = OutboxEvent.objects.filter(sent_at__isnull=False, sent_at__lt=cutoff)
-        ids = list(qs.order_by("id").values_list("id", flat=True))
-        result.purged = len(ids)
-        result.unsent_kept = OutboxEvent.objects.filter(sent_at__isnull=True, created_at__lt=cutoff).count()
-        if ids:
-            result.first_id, result.last_id = ids[0], ids[-1]
-        if dry_run:
-            return result
-        for i in range(0, len(ids), BATCH):
-            OutboxEvent.objects.filter(pk__in=ids[i:i + BATCH]).delete()
-        record(EventType.PROVISION_RECORDS_PURGED, action="purge", function="cli.outbox", terminal_id="cli",
-               detail={**(operator or {}), **result.as_detail()})
-    return result

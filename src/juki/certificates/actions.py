@@ -39,16 +39,18 @@ from django.db import transaction
 
 from juki.audit.events import EventType
 from juki.audit.log import record, refusals_audited
-from juki.core import clock
+from juki.core import clock, keys
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
-from juki.register import numbering
-from juki.register.models import Person, RecordStatus, ResidentRecord
+from juki.protection.checks import check_issuance
+from juki.register import numbering, queries
+from juki.register.models import Person, RecordStatus
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.register.my_numbers import reveal
-from juki.security import keys
 from juki.security.roles import Function
 
+from . import documents, signing, verification
+from .documents import Options, validate
 from .fees import fee_for
 from .models import (
     Certificate,
@@ -195,14 +197,14 @@ def check_requester(r: Requester, person_ids: list[int], options: dict[str, Any]
 
 
 def _check_same_household(requester_id: int, person_ids: list[int]) -> None:
-    requester = ResidentRecord.objects.filter(person_id=requester_id, is_current=True).first()
+    requester = queries.current_record(requester_id)
     if requester is None:
         raise _refuse("CERTIFICATE_REQUESTER_NOT_FOUND", "請求者の宛名番号に該当する住民がいません。",
                       "requester_person_id")
     others = [p for p in person_ids if p != requester_id]
     if not others:
         return
-    others_now = {r.person_id: r for r in ResidentRecord.objects.filter(person_id__in=others, is_current=True)}
+    others_now = {r.person_id: r for r in queries.current_records(others)}
     for p in others:
         rec = others_now.get(p)
         if rec is None or rec.household_id != requester.household_id:
@@ -254,8 +256,6 @@ def file_name(cert: Certificate) -> str:
 def _protection_check(actor: Any, req: CertificateRequest, on: dt.date) -> list[Any]:
     """支援措置: refuses (and records the attempt itself) for a protected record asked for by the
     named offender or a third party; returns the warnings for the counter otherwise."""
-    from juki.protection.checks import check_issuance
-
     if not req.person_ids:
         return []
     return list(check_issuance(
@@ -265,8 +265,6 @@ def _protection_check(actor: Any, req: CertificateRequest, on: dt.date) -> list[
 
 
 def _validate_document(req: CertificateRequest, on: dt.date) -> Any:
-    from .documents import Options, validate
-
     options = Options.from_dict(dict(req.options or {}))
     validate(req.document_type, list(req.person_ids), options, subject_query=dict(req.subject_query or {}) or None,
              on=on)
@@ -278,7 +276,7 @@ def _my_numbers(actor: Any, req: CertificateRequest, issuance_number: str) -> di
     if not _wants(dict(req.options or {}), "my_number"):
         return None
     out: dict[int, str] = {}
-    for rec in ResidentRecord.objects.filter(person_id__in=req.person_ids, is_current=True):
+    for rec in queries.current_records(req.person_ids):
         if rec.my_number_enc:
             out[rec.person_id] = reveal(bytes(rec.my_number_enc), rec.person_id)
     record(EventType.MY_NUMBER_REVEALED, action="reveal", function=FUNCTION.value, staff_id=actor.staff_id,
@@ -290,8 +288,6 @@ def _my_numbers(actor: Any, req: CertificateRequest, issuance_number: str) -> di
 def _produce(actor: Any, req: CertificateRequest, options: Any, *, on: dt.date, fee_yen: int,
              reprint_of: Certificate | None = None) -> Certificate:
     """Inside the caller's transaction: number, code, render, sign, store, ledger row."""
-    from . import documents, signing, verification
-
     number = next_issuance_number(on)
     code = verification.new_code()
     stamp = documents.Stamp(issuance_number=number, issued_on=on, verification_code=code,

@@ -7,10 +7,8 @@ IPAmj明朝 maps such sequences to their registered glyphs in its cmap format-14
 
 This module answers two questions without Django:
 
-- :func:`unprintable_chars` / :func:`can_print`: can the font print this text exactly?
-  A base character must be in the font's Unicode cmap; a base + selector pair must be in the
-  format-14 subtable (as a default or non-default variation). A selector standing alone and
-  control characters are unprintable. Entry screens refuse such text, so a certificate never
+- :func:`unprintable_chars` / :func:`can_print` (from :mod:`juki.glyphs`, re-exported here):
+  can the font print this text exactly? Entry screens refuse such text, so a certificate never
   prints a box (tofu) or silently drops a selector.
 - :func:`working_font_path`: a pre-subset copy of IPAmj明朝 used for rendering. The full font
   is 46 MB with 61,179 glyphs; WeasyPrint copies and subsets the embedded font for every PDF,
@@ -34,10 +32,18 @@ import functools
 import hashlib
 import os
 import tempfile
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from juki.glyphs import (
+    MJ_FONT_PATH,
+    Coverage,
+    can_print,
+    coverage,
+    is_variation_selector,
+    split_sequences,
+    unprintable_chars,
+)
 
 __all__ = [
     "MJ_FONT_PATH",
@@ -55,9 +61,6 @@ __all__ = [
     "working_font_path",
 ]
 
-#: IPAmj明朝 as installed by Debian's fonts-ipamj-mincho.
-MJ_FONT_PATH = Path(os.environ.get("JUKI_MJ_FONT", "/usr/share/fonts/truetype/ipamj/ipamjm.ttf"))
-
 #: Family name of the full font (fontconfig knows it once the package is installed).
 FULL_FAMILY = "IPAmjMincho"
 #: Family name under which the renderer registers the working font (``@font-face``).
@@ -69,102 +72,6 @@ FONT_STACK = f'"{WORKING_FAMILY}", "{FULL_FAMILY}"'
 
 # Bump when the working-font recipe changes, so cached copies are rebuilt.
 _WORKING_FONT_RECIPE = "2"
-
-
-def is_variation_selector(cp: int) -> bool:
-    """VS1–VS16 (U+FE00–FE0F) or VS17–VS256 (U+E0100–E01EF, the IVS selectors)."""
-    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """What a font can print: its Unicode cmap and its variation sequences (cmap format 14).
-
-    ``sequences`` maps (base, selector) to the glyph name, or ``None`` for a *default*
-    variation sequence (the base's ordinary glyph).
-    """
-
-    chars: frozenset[int]
-    sequences: dict[tuple[int, int], str | None]
-
-    def has_char(self, cp: int) -> bool:
-        return cp in self.chars
-
-    def has_sequence(self, base: int, selector: int) -> bool:
-        return (base, selector) in self.sequences
-
-
-def _read_coverage(path: Path) -> Coverage:
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(str(path), lazy=True)
-    try:
-        cmap = font["cmap"]
-        chars = frozenset(cmap.getBestCmap())
-        sequences: dict[tuple[int, int], str | None] = {}
-        for table in cmap.tables:
-            if table.format == 14:
-                for selector, pairs in table.uvsDict.items():
-                    for base, glyph in pairs:
-                        sequences[(base, selector)] = glyph
-        return Coverage(chars=chars, sequences=sequences)
-    finally:
-        font.close()
-
-
-@functools.lru_cache(maxsize=4)
-def coverage(path: Path | None = None) -> Coverage:
-    """The coverage of ``path`` (default: IPAmj明朝), read once per process (~0.2 s)."""
-    return _read_coverage(path or MJ_FONT_PATH)
-
-
-def split_sequences(text: str) -> list[str]:
-    """Split ``text`` into printable units: a character with its variation selector, if any.
-
-    A selector that does not follow a base character stands alone (and is unprintable).
-    """
-    units: list[str] = []
-    for ch in text:
-        if (
-            is_variation_selector(ord(ch))
-            and units
-            and len(units[-1]) == 1
-            and not is_variation_selector(ord(units[-1]))
-        ):
-            units[-1] += ch
-        else:
-            units.append(ch)
-    return units
-
-
-def unprintable_chars(text: str, *, font: Path | None = None) -> list[str]:
-    """Units of ``text`` (character, or character + selector) the font cannot print exactly.
-
-    Each unit is reported once, in order of first appearance. Control characters (category
-    Cc, e.g. a newline) are unprintable: certificate fields are single-line text.
-    """
-    cov = coverage(font)
-    bad: list[str] = []
-    seen: set[str] = set()
-    for unit in split_sequences(text):
-        if unit in seen:
-            continue
-        base = ord(unit[0])
-        if len(unit) == 2:
-            ok = cov.has_sequence(base, ord(unit[1])) and cov.has_char(base)
-        elif is_variation_selector(base) or unicodedata.category(unit) == "Cc":
-            ok = False
-        else:
-            ok = cov.has_char(base)
-        if not ok:
-            seen.add(unit)
-            bad.append(unit)
-    return bad
-
-
-def can_print(text: str, *, font: Path | None = None) -> bool:
-    """True when every character and variation sequence of ``text`` is in the font."""
-    return not unprintable_chars(text, font=font)
 
 
 @functools.lru_cache(maxsize=1)
@@ -211,6 +118,7 @@ def _cache_dir() -> Path:
 
 
 def _build_working_font(source: Path, charset: frozenset[int], target: Path) -> None:
+    # fontTools' subsetter is heavy to import and needed once per machine (see _working_font_path).
     from fontTools import subset
     from fontTools.ttLib import TTFont
 

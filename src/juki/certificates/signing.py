@@ -39,6 +39,7 @@ from typing import Any
 from django.conf import settings
 
 from juki.core.errors import JukiError
+from juki.core.keys import provider
 
 __all__ = [
     "SignatureCheck",
@@ -64,8 +65,6 @@ log = logging.getLogger(__name__)
 
 def key_directory() -> Path:
     """The key provider's directory (``JUKI_KEY_DIR`` for the default provider)."""
-    from juki.security.keys import provider
-
     return Path(getattr(provider(), "directory", settings.JUKI_KEY_DIR))
 
 

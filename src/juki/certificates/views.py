@@ -24,6 +24,7 @@ from juki.audit.events import EventType
 from juki.audit.log import record_request
 from juki.core import clock
 from juki.core.errors import JukiError
+from juki.protection.checks import warnings_for
 from juki.register.access import access_resident
 from juki.register.views.common import actor, error_page
 from juki.security.access import logged_in_staff, requires
@@ -32,6 +33,7 @@ from juki.web.downloads import attachment
 from . import fees, ledger
 from .actions import (
     FUNCTION,
+    certificate_not_found,
     do_download_certificate,
     do_issue_certificate,
     do_reprint_certificate,
@@ -73,8 +75,6 @@ def _text(exc: JukiError) -> str:
 def _warnings(person_ids: list[int]) -> list[Any]:
     if not person_ids:
         return []
-    from juki.protection.checks import warnings_for
-
     return warnings_for(person_ids, clock.today())
 
 
@@ -192,8 +192,6 @@ def detail(request: HttpRequest, certificate_id: int) -> HttpResponse:
     """交付記録（ダウンロード・再交付・無効）。"""
     cert = _get(certificate_id)
     if cert is None:
-        from .actions import certificate_not_found
-
         return error_page(request, certificate_not_found())
     req = cert.request
     return render(request, "certificates/detail.html", {

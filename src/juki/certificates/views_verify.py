@@ -33,6 +33,7 @@ from juki.audit.log import client_ip, record_request
 from juki.audit.models import AuditEvent
 from juki.core import clock
 from juki.core.digits import is_ascii_digits
+from juki.register.wareki import format_wareki
 from juki.security.access import requires
 from juki.security.roles import Function
 
@@ -98,8 +99,6 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 def _facts(cert: Certificate) -> dict[str, Any]:
     """What the public page may show: nothing about the person."""
-    from juki.register.wareki import format_wareki
-
     day = cert.issued_on
     valid = cert.status == CertificateStatus.ISSUED
     return {

@@ -33,9 +33,12 @@ from django.utils import timezone
 from juki.audit.events import EventType, Outcome, event_type_label, outcome_label
 from juki.audit.log import record
 from juki.audit.models import AuditEvent, AuditEventTarget
+from juki.certificates.models import Certificate, DocumentType, RequesterType
 from juki.core import clock
 from juki.core.errors import JukiError, ValidationFailed
+from juki.register import queries
 from juki.register.access import MASKED_MY_NUMBER
+from juki.register.changes.registry import handler_for
 from juki.register.models import Change, ChangeState, OutboxEvent, RecordStatus, ResidentRecord
 from juki.register.views.common import address_text, display_value, field_label, record_groups
 from juki.security.models import RoleGrant, Staff
@@ -187,8 +190,6 @@ def _access(person_id: int, staff: StaffDisplay) -> list[AccessRow]:
 
 
 def _changes(person_id: int, staff: StaffDisplay) -> list[dict[str, Any]]:
-    from juki.register.changes.registry import handler_for
-
     event_ids = AuditEventTarget.objects.filter(person_id__in=_target_forms(person_id)).values("event_id")
     change_ids = set()
     for detail in AuditEvent.objects.filter(
@@ -247,8 +248,6 @@ def _requests(person_id: int, staff: StaffDisplay) -> list[dict[str, Any]]:
 def _certificates(person_id: int) -> list[dict[str, Any]]:
     """Certificates issued (or reprinted) about the person, found by the audit targets of their
     issuance events — the ledger's ``person_ids`` is JSON, not indexable on every database."""
-    from juki.certificates.models import Certificate, DocumentType, RequesterType
-
     event_ids = AuditEventTarget.objects.filter(person_id__in=_target_forms(person_id)).values("event_id")
     cert_ids = set()
     for detail in AuditEvent.objects.filter(
@@ -270,7 +269,7 @@ def build_document(req: DisclosureRequest) -> DisclosureDocument:
     """Assemble the document (no audit: callers go through :func:`disclosure_document`)."""
     policy = staff_policy()
     pid = req.person_id
-    versions = list(ResidentRecord.objects.filter(person_id=pid).select_related("town_block").order_by("version"))
+    versions = list(queries.versions(pid))
     if not versions:
         raise JukiError(code="DISCLOSURE_NO_RECORD", message="この住民の住民票（除票を含む）は保存されていません。",
                         status=404)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from juki.certificates.fonts import FONT_STACK
+from juki.certificates.render import render_pdf
 
 from .document import DisclosureDocument
 
@@ -39,7 +40,5 @@ tr { break-inside: avoid; }
 
 def document_pdf(doc: DisclosureDocument) -> bytes:
     """開示文書 (PDF bytes) for an already assembled and audited document."""
-    from juki.certificates.render import render_pdf
-
     html = render_to_string("disclosure/document_print.html", {"doc": doc})
     return render_pdf(html, css=DOCUMENT_PRINT_CSS)

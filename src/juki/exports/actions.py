@@ -37,11 +37,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from juki.audit.events import EventType
-from juki.audit.log import record, refusals_audited
+from juki.audit.log import person_target, record, refusals_audited
 from juki.core import clock
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number
+from juki.protection.checks import protected_person_ids
 from juki.register.changes.workflow import Actor
 from juki.security.roles import Function
 
@@ -202,9 +203,6 @@ def build_csv(req: ExportRequest, kind: ExportKind, at: dt.datetime) -> tuple[by
     targets: list[str] = []
     # 支援措置: persons under a protection measure in force are left out of every kind
     # (事務処理要領 第5-10; docs/protection.md §6).
-    from juki.audit.log import person_target
-    from juki.protection.checks import protected_person_ids
-
     protected = {person_target(p) for p in protected_person_ids()}
     for addressee, cells in kind.rows(req.parameters):
         if person_target(addressee) in protected:

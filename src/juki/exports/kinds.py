@@ -21,7 +21,9 @@ from django.conf import settings
 
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
-from juki.register.models import Municipality, RecordStatus, ResidentRecord, Sex, TownBlock
+from juki.protection.checks import protected_person_ids
+from juki.register import queries
+from juki.register.models import Municipality, ResidentRecord, Sex, TownBlock
 from juki.register.models.choices import DatePrecision
 from juki.register.models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
 from juki.security.roles import Function
@@ -105,10 +107,7 @@ def _current_residents(params: dict[str, Any]) -> Any:
     """Current residents of the blocks, leaving out persons under a protection measure (支援措置)
     in force today: their records leave the system only through the protection officer
     (事務処理要領 第5-10; docs/protection.md §6)."""
-    from juki.protection.checks import protected_person_ids
-
-    return (ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT,
-                                          town_block_id__in=_block_ids(params))
+    return (queries.current_residents().filter(town_block_id__in=_block_ids(params))
             .exclude(person_id__in=sorted(protected_person_ids())))
 
 

@@ -18,7 +18,7 @@ from juki.audit.log import person_target, record_request
 from juki.certificates.models import DocumentType
 from juki.core import clock
 from juki.core.errors import JukiError
-from juki.register.models import ResidentRecord
+from juki.register.access import current_names_for_page
 from juki.register.views.common import actor, error_page
 from juki.security.access import logged_in_staff, requires
 from juki.security.roles import Function
@@ -38,8 +38,7 @@ def _error_text(exc: JukiError) -> str:
 
 
 def _names(person_ids: set[int]) -> dict[int, str]:
-    return {r.person_id: r.full_name for r in ResidentRecord.objects.filter(person_id__in=sorted(person_ids),
-                                                                             is_current=True)}
+    return current_names_for_page(sorted(person_ids))
 
 
 def _row(m: ProtectionMeasure, names: dict[int, str], today: Any) -> dict[str, Any]:

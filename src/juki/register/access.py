@@ -7,6 +7,10 @@ audit event — for refusals too (DESIGN §6: every access is logged):
   the household members, the history versions and the My Number masked. Event
   ``RESIDENT_VIEW`` with the person as target.
 - :func:`access_household` — ``Function.RESIDENT_VIEW``; the members (current or as of a date).
+- :func:`current_versions_for_page` / :func:`current_names_for_page` — the current versions
+  (or names) of the persons a staff page lists (a change to approve, protection measures). The
+  page checks its own function and records its page event with every one of these persons as
+  target, so the read is in the log with the page that shows it.
 - :func:`reveal_my_number` — ``Function.MY_NUMBER_REVEAL`` (the My Number officer) and a
   declared purpose from ``settings.JUKI_MY_NUMBER_PURPOSES``; event ``MY_NUMBER_REVEALED``
   with the purpose. The number itself is never written to the log.
@@ -24,6 +28,7 @@ on or before that date, ties broken by the higher ``version`` —
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +44,7 @@ from .history import household_as_of, record_as_of
 from .models import Household, RecordStatus, ResidentRecord
 from .models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
 from .my_numbers import reveal
+from .queries import current_records
 
 MASKED_MY_NUMBER = "＊＊＊＊＊＊＊＊＊＊＊＊"
 
@@ -166,6 +172,18 @@ def access_household(actor: Any, household_no: int | str, *, as_of: dt.date | No
     return HouseholdView(household_no=f"{household.household_no:0{HOUSEHOLD_NO_DIGITS}d}", members=members,
                          as_of=as_of, established_on=household.established_on,
                          dissolved_on=household.dissolved_on)
+
+
+def current_versions_for_page(person_ids: Iterable[int]) -> dict[int, ResidentRecord]:
+    """The current version of each listed person, by addressee number, for a page that names
+    them all as targets of its audit event (the approver's change page)."""
+    return {r.person_id: r for r in current_records(person_ids)}
+
+
+def current_names_for_page(person_ids: Iterable[int]) -> dict[int, str]:
+    """氏名 of each listed person's current version, for a page that names them all as targets of
+    its audit event (the protection officer's lists)."""
+    return {r.person_id: r.full_name for r in current_records(person_ids)}
 
 
 def my_number_purposes() -> list[str]:

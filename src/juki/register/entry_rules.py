@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from juki.glyphs import unprintable_chars
+
 #: 住基法施行令34条: removed records (除票) are kept for 150 years from the day of removal.
 RETENTION_YEARS = 150
 
@@ -38,9 +40,7 @@ PRINTED_ITEMS: dict[str, str] = {
 def unprintable_items(fields: dict[str, object]) -> list[tuple[str, list[str]]]:
     """(item, unprintable units) for each printed item of a record whose text the certificate
     font (IPAmj明朝, with its registered IVS) cannot print exactly
-    (:func:`juki.certificates.fonts.unprintable_chars`)."""
-    from juki.certificates.fonts import unprintable_chars
-
+    (:func:`juki.glyphs.unprintable_chars`)."""
     out = []
     for name in PRINTED_ITEMS:
         value = fields.get(name)

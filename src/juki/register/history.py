@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import RecordStatus, ResidentRecord
 
@@ -80,3 +80,27 @@ def history(person_id: int) -> list[ResidentRecord]:
     """Every version of the person's record, oldest first, each with its three dates
     (``notified_on``, ``valid_from``, ``recorded_at``) and ``superseded_at``."""
     return list(ResidentRecord.objects.filter(person_id=person_id).order_by("version"))
+
+
+# --- set-based, for the statistics (juki.stats) -------------------------------------------------
+
+
+def in_force_on(on: dt.date) -> QuerySet[ResidentRecord]:
+    """The versions in force on ``on`` (one per person registered by then), all statuses.
+
+    ``valid_to`` (効力の終わり, kept by the database: :mod:`juki.register.validity`) is the
+    ``valid_from`` of the next version in the order (valid_from, version), so the version in
+    force is the one whose interval [valid_from, valid_to) contains the day.
+    """
+    return ResidentRecord.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on,
+    ).order_by()
+
+
+def movement_versions(start: dt.date, end: dt.date) -> QuerySet[ResidentRecord]:
+    """Versions with 異動日 in [start, end] that are not undone by a later same-day version of
+    the other status (転出取消, 回復)."""
+    undone = ResidentRecord.objects.filter(
+        person_id=OuterRef("person_id"), valid_from=OuterRef("valid_from"), version__gt=OuterRef("version"),
+    ).exclude(status=OuterRef("status")).order_by()
+    return ResidentRecord.objects.filter(valid_from__gte=start, valid_from__lte=end).filter(~Exists(undone)).order_by()

@@ -28,9 +28,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
-from juki.core import clock
+from juki.core import clock, keys
 from juki.identifiers import my_number, resident_code
-from juki.security import keys
 
 from .models import IssuedNumber
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from juki.core.errors import ValidationFailed
 
-from .changes.base import format_address
+from .display import format_address
 from .models import (
     DatePrecision,
     Municipality,

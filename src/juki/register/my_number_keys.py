@@ -1,7 +1,7 @@
 """個人番号の暗号鍵の更新 (My Number key rotation): online, resumable, in short batches.
 
 A My Number ciphertext says which key made it (``kid|nonce|ciphertext``, see
-:func:`juki.security.keys.encrypt`). Rotation makes a new current key for the ``my-number``
+:func:`juki.core.keys.encrypt`). Rotation makes a new current key for the ``my-number``
 purpose and then re-encrypts, batch by batch, every ciphertext still under an older key ID,
 wherever one is stored:
 
@@ -42,7 +42,7 @@ from django.db import transaction
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
-from juki.security import keys
+from juki.core import keys
 
 from .models import Change, OutboxEvent, ResidentRecord
 from .my_numbers import ENCRYPTION_PURPOSE, _aad

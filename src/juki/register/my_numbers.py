@@ -4,14 +4,14 @@ A My Number never reaches the database in clear. :func:`seal` checks the check d
 returns the AES-256-GCM ciphertext (bound to the person's addressee number as associated
 data, so a ciphertext copied onto another person's row does not decrypt) and the HMAC-SHA256
 blind index used for exact-match search by the My Number officer. Keys come from
-:mod:`juki.security.keys` under their own purposes, so they can be rotated apart from other
+:mod:`juki.core.keys` under their own purposes, so they can be rotated apart from other
 field keys.
 """
 
 from __future__ import annotations
 
+from juki.core import keys
 from juki.identifiers import my_number
-from juki.security import keys
 
 ENCRYPTION_PURPOSE = "my-number"
 INDEX_PURPOSE = "my-number-index"

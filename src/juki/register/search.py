@@ -51,26 +51,21 @@ from django.db.models.functions import Concat, Replace
 
 from juki.audit.events import EventType, Outcome, refusal_outcome
 from juki.audit.log import record as audit
+from juki.core import keys
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
 from juki.identifiers.errors import normalise_digits
-from juki.security import keys
 from juki.security.roles import Function
 
-from .models import DatePrecision, RecordStatus, ResidentKind, ResidentRecord, Sex, TownBlock
+from .display import birth_display
+from .models import RecordStatus, ResidentRecord, Sex, TownBlock
 from .models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
 from .models.record import join_kana, join_name
 from .my_numbers import blind_index
 from .names import kana_search_key, kanji_search_key
-from .wareki import (
-    DateParseError,
-    PartialDate,
-    format_wareki_partial,
-    format_western,
-    parse_partial_date,
-)
+from .wareki import DateParseError, PartialDate, parse_partial_date
 
 DEFAULT_LIMIT = 50
 _ORDER = ("name_kana_key", "birth_year", "birth_month", "birth_day", "person_id")
@@ -437,34 +432,6 @@ def _build(c: SearchCriteria) -> list[QuerySet[ResidentRecord]]:
 
 
 # --- display ----------------------------------------------------------------------------------
-
-
-def birth_display(rec: ResidentRecord | _Match) -> str:
-    """生年月日 as a result line shows it: 和暦 for Japanese residents, 西暦 for foreign residents
-    (住民票の記載の例による), with the unknown-date forms (日不詳・月日不詳・不詳)."""
-    return _birth_text(rec.birth_date_precision, rec.birth_year, rec.birth_month, rec.birth_day,
-                       rec.birth_date_note, rec.resident_kind == ResidentKind.FOREIGN)
-
-
-@functools.lru_cache(maxsize=16384)
-def _birth_text(precision: str, year: int | None, month: int | None, day: int | None, note: str,
-                foreign: bool) -> str:
-    """:func:`birth_display` on plain values (cached per process: dates of birth recur across searches)."""
-    if precision == DatePrecision.UNKNOWN or year is None:
-        return note or "不詳"
-    day = day if precision == DatePrecision.FULL else None
-    month = month if precision in (DatePrecision.FULL, DatePrecision.YEAR_MONTH) else None
-    text = format_western(year, month, day)
-    if not foreign:
-        try:
-            text = format_wareki_partial(year, month, day)
-        except DateParseError:
-            pass  # before 1873: the Western date
-    if precision == DatePrecision.YEAR_MONTH:
-        text += "（日不詳）"
-    elif precision == DatePrecision.YEAR:
-        text += "（月日不詳）"
-    return text
 
 
 def _row(rec: _Match) -> SearchRow:

@@ -46,11 +46,11 @@ from django.db import transaction
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import client_ip, record_request
 from juki.audit.models import AuditEvent
-from juki.core import clock
+from juki.core import clock, keys
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import AuthenticationFailed, JukiError, ValidationFailed
 
-from . import keys, terminals
+from . import terminals
 from .models import Staff, Terminal
 from .roles import Function
 

@@ -38,7 +38,7 @@ class Staff(AbstractBaseUser):
     must_change_password = models.BooleanField("初回パスワード変更要", default=True)
     password_changed_at = models.DateTimeField("パスワード変更日時", null=True, blank=True)
     # The staff member's own resident record (自身の宛名番号), set by administrators so the access
-    # review can flag looks at one's own and same-address records (juki.audit.review.rules).
+    # review can flag looks at one's own and same-address records (juki.review.rules).
     # A plain number, not a foreign key: the register may purge a record (保存期間), the link stays.
     own_addressee_no = models.BigIntegerField("自身の宛名番号", null=True, blank=True)
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
+
+from juki.core import clock
 
 from .models import Terminal
 
@@ -48,18 +54,11 @@ ENROLMENT_MINUTES = 30
 
 
 def _code_hash(code: str) -> str:
-    import hashlib
-
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
 def issue_enrolment_code(terminal: Terminal) -> str:
     """Set and return a fresh one-time enrolment code (the caller audits the issuance)."""
-    import datetime as dt
-    import secrets
-
-    from juki.core import clock
-
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the counter
     code = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
     terminal.enrolment_code_hash = _code_hash(code)
@@ -70,12 +69,6 @@ def issue_enrolment_code(terminal: Terminal) -> str:
 
 def redeem_enrolment_code(code: str) -> Terminal | None:
     """Consume a valid code: return its terminal with a new binding nonce, or None."""
-    import secrets
-
-    from django.db import transaction
-
-    from juki.core import clock
-
     if not code or not code.strip():
         return None
     with transaction.atomic():

@@ -21,7 +21,9 @@ from juki.core import clock
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import ValidationFailed
 from juki.exports.kinds import ExportKind, register
-from juki.register.models import ResidentRecord
+from juki.protection.checks import protected_person_ids
+from juki.register import queries
+from juki.register.changes.registry import handler_for
 from juki.register.models.choices import ResidenceStatus
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 
@@ -34,8 +36,6 @@ def _protected() -> set[int]:
     """Persons under a protection measure (支援措置) in force today: the export builder drops their
     rows whatever the kind (事務処理要領 第5-10; docs/protection.md §6), so the counts the manager
     approves leave them out too."""
-    from juki.protection.checks import protected_person_ids
-
     return protected_person_ids()
 
 
@@ -68,8 +68,6 @@ def _late_range(params: dict[str, Any]) -> tuple[dt.date, dt.date]:
 
 
 def _late_rows(params: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
-    from juki.register.changes.registry import handler_for
-
     protected = _protected()
     for change in lists.late_notifications(*_late_range(params)).order_by("effective_on", "pk"):
         try:
@@ -77,7 +75,7 @@ def _late_rows(params: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
         except Exception:  # noqa: BLE001 - an unknown kind is shown by its code
             label = change.kind
         full = {r.person_id: r.full_name
-                for r in ResidentRecord.objects.filter(person_id__in=change.persons, is_current=True)}
+                for r in queries.current_records(change.persons)}
         late_days = (change.notified_on - change.effective_on).days if change.notified_on else ""
         for pid in change.persons:
             if pid in protected:

@@ -28,7 +28,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from juki.certificates.models import Certificate, CertificateStatus, DocumentType
 from juki.core import clock
+from juki.register import queries
 from juki.register.models import (
     Change,
     ChangeState,
@@ -37,6 +39,8 @@ from juki.register.models import (
     ResidentKind,
     ResidentRecord,
 )
+
+from .population import aggregate_transaction
 
 NOTIFICATION_DAYS = 14
 MOVE_IN_NOTICE_WAIT_DAYS = 30
@@ -52,8 +56,8 @@ def late_notifications(start: dt.date, end: dt.date) -> QuerySet[Change]:
 def stay_expiring(days: int, *, today: dt.date | None = None) -> QuerySet[ResidentRecord]:
     """Current foreign residents whose period of stay ends within ``days`` days (today included)."""
     today = today or clock.today()
-    return ResidentRecord.objects.filter(
-        is_current=True, status=RecordStatus.RESIDENT, resident_kind=ResidentKind.FOREIGN,
+    return queries.current_residents().filter(
+        resident_kind=ResidentKind.FOREIGN,
         stay_expires_on__gte=today, stay_expires_on__lte=today + dt.timedelta(days=days),
     )
 
@@ -61,15 +65,14 @@ def stay_expiring(days: int, *, today: dt.date | None = None) -> QuerySet[Reside
 def stay_expired(*, today: dt.date | None = None) -> QuerySet[ResidentRecord]:
     """Current foreign residents whose period of stay has already ended (notice awaited)."""
     today = today or clock.today()
-    return ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT,
-                                         resident_kind=ResidentKind.FOREIGN, stay_expires_on__lt=today)
+    return queries.current_residents().filter(resident_kind=ResidentKind.FOREIGN, stay_expires_on__lt=today)
 
 
 def unconfirmed_move_outs(*, today: dt.date | None = None) -> QuerySet[ResidentRecord]:
     """Removed by 転出, 転出予定日 more than 30 days ago, no 転出確定 (転入通知) recorded."""
     today = today or clock.today()
-    return ResidentRecord.objects.filter(
-        is_current=True, status=RecordStatus.REMOVED, removal_reason=RemovalReason.MOVE_OUT,
+    return queries.current_versions().filter(
+        status=RecordStatus.REMOVED, removal_reason=RemovalReason.MOVE_OUT,
         planned_move_out_on__lt=today - dt.timedelta(days=MOVE_IN_NOTICE_WAIT_DAYS),
         confirmed_move_out_on__isnull=True,
     )
@@ -81,10 +84,6 @@ def pending_changes() -> QuerySet[Change]:
 
 def certificates_per_day(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """[{day, document_type label, issued, voided}] for certificates dated in [start, end]."""
-    try:
-        from juki.certificates.models import Certificate, CertificateStatus, DocumentType
-    except ImportError:  # pragma: no cover - the certificates app is part of the product
-        return []
     rows = (Certificate.objects.filter(issued_on__gte=start, issued_on__lte=end)
             .values("issued_on", "document_type")
             .annotate(issued=Count("id"), voided=Count("id", filter=Q(status=CertificateStatus.VOIDED)))
@@ -96,8 +95,6 @@ def certificates_per_day(start: dt.date, end: dt.date) -> list[dict[str, Any]]:
 
 def counts(*, start: dt.date, end: dt.date, days: int, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the lists screen shows: numbers only, no person."""
-    from .population import aggregate_transaction
-
     with aggregate_transaction():
         return _counts(start=start, end=end, days=days, today=today)
 

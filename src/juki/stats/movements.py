@@ -31,8 +31,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, When
 
+from juki.register.history import movement_versions
 from juki.register.models import ChangeReason, RecordStatus, ResidentKind, ResidentRecord
 from juki.register.models.choices import ForeignResidentCategory, ResidenceStatus
 
@@ -99,15 +100,6 @@ def split_address(address: str) -> tuple[str, str]:
         return pref, m.group(1) + m.group(2)
     m = _PLAIN.match(rest)
     return pref, (m.group(1) if m else UNKNOWN)
-
-
-def movement_versions(start: dt.date, end: dt.date) -> QuerySet[ResidentRecord]:
-    """Versions with 異動日 in [start, end] that are not undone by a later same-day version of
-    the other status (転出取消, 回復)."""
-    undone = ResidentRecord.objects.filter(
-        person_id=OuterRef("person_id"), valid_from=OuterRef("valid_from"), version__gt=OuterRef("version"),
-    ).exclude(status=OuterRef("status")).order_by()
-    return ResidentRecord.objects.filter(valid_from__gte=start, valid_from__lte=end).filter(~Exists(undone)).order_by()
 
 
 def month_range(year: int, month: int) -> tuple[dt.date, dt.date]:

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from juki.register.history import in_force_on
 from juki.register.models import RecordStatus, ResidentKind, ResidentRecord, Sex, TownBlock
 
 BAND_WIDTH = 5
@@ -64,18 +65,6 @@ def band_of(age: int | None) -> str:
         return f"{TOP_AGE}+"
     lo = age // BAND_WIDTH * BAND_WIDTH
     return f"{lo}-{lo + BAND_WIDTH - 1}"
-
-
-def in_force_on(on: dt.date) -> QuerySet[ResidentRecord]:
-    """The versions in force on ``on`` (one per person registered by then), all statuses.
-
-    ``valid_to`` (効力の終わり, kept by the database: :mod:`juki.register.validity`) is the
-    ``valid_from`` of the next version in the order (valid_from, version), so the version in
-    force is the one whose interval [valid_from, valid_to) contains the day.
-    """
-    return ResidentRecord.objects.filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gt=on), valid_from__lte=on,
-    ).order_by()
 
 
 def residents_on(on: dt.date) -> QuerySet[ResidentRecord]:

@@ -27,9 +27,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from juki.audit.events import EventType
 from juki.audit.log import record_request
+from juki.certificates.fonts import FONT_STACK
+from juki.certificates.render import render_pdf
 from juki.core import clock
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
+from juki.exports.actions import do_request_export
+from juki.register.changes.registry import handler_for
 from juki.register.models import TownBlock
 from juki.register.views.common import actor, has_function
 from juki.security.access import requires
@@ -214,9 +218,6 @@ def report_html(on: dt.date, year: int, month: int, *, font_stack: str | None = 
 @require_GET
 def report_pdf(request: HttpRequest) -> HttpResponse:
     """統計報告書（PDF）: the tables and charts of the two pages, as of a date and for a month."""
-    from juki.certificates.fonts import FONT_STACK
-    from juki.certificates.render import render_pdf
-
     on = _as_of(request)
     year, month = _month(request)
     pdf = render_pdf(report_html(on, year, month, font_stack=FONT_STACK))
@@ -242,8 +243,6 @@ def lists_view(request: HttpRequest) -> HttpResponse:
     counts = lists.counts(start=start, end=end, days=days, today=today)
     _audit(request, EventType.STATS_LISTS_VIEWED, "lists",
            {"start": start.isoformat(), "end": end.isoformat(), "days": days}, function=Function.STATS_LISTS)
-    from juki.register.changes.registry import handler_for
-
     def kind_label(kind: str) -> str:
         try:
             return handler_for(kind).label
@@ -261,8 +260,6 @@ def lists_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def list_export(request: HttpRequest) -> HttpResponse:
     """業務リストの個人一覧の出力申請 (goes to the 管理責任者 for prior approval)."""
-    from juki.exports.actions import do_request_export
-
     scope = request.POST.get("scope", "")
     if scope not in {k.name for k in LIST_KINDS}:
         raise Http404("出力の種類がありません。")

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from tests.register.factories import City, add_household
 
-from juki.audit.review import build_review
-from juki.audit.review.rules import RULE_NO_CHANGE_VIEW, RULE_OWN_RECORD, RULE_SAME_ADDRESS
 from juki.register.access import access_resident
 from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import TownBlock
+from juki.review.report import build_review
+from juki.review.rules import RULE_NO_CHANGE_VIEW, RULE_OWN_RECORD, RULE_SAME_ADDRESS
 from juki.security.actions import do_set_staff_own_record
 from juki.security.roles import Role
 

@@ -11,11 +11,11 @@ import pytest
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent, ReviewMark
-from juki.audit.review import build_review
-from juki.audit.review.marks import do_mark_flag_reviewed
-from juki.audit.review.rules import RULE_OFF_HOURS
 from juki.core.errors import JukiError
 from juki.register.changes.workflow import Actor
+from juki.review.marks import do_mark_flag_reviewed
+from juki.review.report import build_review
+from juki.review.rules import RULE_OFF_HOURS
 
 from .conftest import MONTH, Scenario
 

@@ -16,10 +16,10 @@ import pytest
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
-from juki.audit.review import build_review
-from juki.audit.review.marks import do_mark_flag_reviewed
-from juki.audit.review.rules import RULE_OFF_HOURS
 from juki.register.changes.workflow import Actor
+from juki.review.marks import do_mark_flag_reviewed
+from juki.review.report import build_review
+from juki.review.rules import RULE_OFF_HOURS
 
 from .conftest import MONTH, Scenario
 
@@ -103,7 +103,7 @@ def test_the_screen_and_the_print_template_share_the_staff_table_and_flag_texts(
     _review_flag.html, _review_mark.html), so the rows and the flag texts cannot drift apart."""
     from django.template.loader import render_to_string
 
-    from juki.audit.review.pdf import review_print_context
+    from juki.review.pdf import review_print_context
 
     flag = next(f for f in build_review(*MONTH).flags if f.rule == RULE_OFF_HOURS)
     do_mark_flag_reviewed(*MONTH, flag.key, "夜間の転入対応。", acting_staff=Actor(auditor, "T-COUNTER-01"))

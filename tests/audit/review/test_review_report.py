@@ -1,6 +1,6 @@
 """The access review report flags each seeded anomaly and no normal activity (docs/privacy-review.md,
 "In a test scenario seeded with anomalies, the review report flags each of them
-and no normal activity"). Sources per rule are in juki.audit.review.rules and
+and no normal activity"). Sources per rule are in juki.review.rules and
 docs/privacy-review.md."""
 
 from __future__ import annotations
@@ -12,8 +12,13 @@ import pytest
 
 from juki.audit.events import Outcome
 from juki.audit.models import AuditEvent
-from juki.audit.review import build_review
-from juki.audit.review.rules import (
+from juki.audit.verify import verify
+from juki.core.errors import JukiError
+from juki.register.access import access_resident
+from juki.register.changes.workflow import Actor
+from juki.register.search import SearchCriteria, search_residents
+from juki.review.report import build_review
+from juki.review.rules import (
     RULE_NO_CHANGE_VIEW,
     RULE_OFF_HOURS,
     RULE_PEER_VOLUME,
@@ -23,11 +28,6 @@ from juki.audit.review.rules import (
     is_working_time,
     staff_surname,
 )
-from juki.audit.verify import verify
-from juki.core.errors import JukiError
-from juki.register.access import access_resident
-from juki.register.changes.workflow import Actor
-from juki.register.search import SearchCriteria, search_residents
 from juki.security.roles import Role
 
 from .conftest import DAY, JST, MONTH, Scenario
@@ -177,7 +177,7 @@ def test_same_surname_matches_variant_kanji(scenario: Scenario, make_staff: Any,
 
 def test_no_protected_record_flag_when_no_protection_measure_is_in_force(scenario: Scenario) -> None:
     """The seeded month has no 支援措置, so the rule raises nothing (flags are in tests/protection)."""
-    from juki.audit.review.rules import RuleContext
+    from juki.review.rules import RuleContext
 
     review = build_review(*MONTH)
     ctx = RuleContext.for_review(review)

@@ -23,7 +23,6 @@ the action passes ``my_numbers`` (revealed under its purpose), printed only with
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +45,8 @@ __all__ = [
     "validate",
 ]
 
+# Imports of Django models and of the register stay inside the functions below: the page
+# builders (bench, reference images) import this package without a configured Django.
 if TYPE_CHECKING:
     from juki.certificates.models import DocumentType
 
@@ -126,20 +127,11 @@ def _matching_records(q: Mapping[str, str]) -> list[Any]:
     """
     from django.db.models import Q
 
-    from juki.register.models import ResidentRecord
-    from juki.register.names import kana_search_key, kanji_search_key
+    from juki.register import queries
     from juki.register.search import name_kind
 
     name = q["name"]
-    kind = name_kind(name)
-    if kind == "kanji":
-        cond = Q(name_key=kanji_search_key(name))
-    elif kind == "kana":
-        cond = Q(name_kana_key=kana_search_key(name))
-    else:
-        cond = Q(alphabet_name__iexact=re.sub(r"\s+", " ", name))
-    cond |= Q(alias_name=name)
-    qs = ResidentRecord.objects.filter(cond, is_current=True)
+    qs = queries.current_by_name(name_kind(name), name)
     if q.get("birth_date"):
         b = dt.date.fromisoformat(q["birth_date"])
         qs = qs.filter(Q(birth_year=b.year) | Q(birth_year__isnull=True))
@@ -234,11 +226,10 @@ def _entries(person_ids: Sequence[int], opts: Options) -> list[PersonEntry]:
 
 
 def _whole_household(person_ids: Sequence[int]) -> bool:
-    from juki.register.models import RecordStatus, ResidentRecord
+    from juki.register import queries
 
-    hh = ResidentRecord.objects.filter(person_id=person_ids[0], is_current=True).values_list("household_id", flat=True)
-    members = set(ResidentRecord.objects.filter(household_id__in=list(hh), is_current=True,
-                                                status=RecordStatus.RESIDENT).values_list("person_id", flat=True))
+    hh = queries.current_records([person_ids[0]]).values_list("household_id", flat=True)
+    members = set(queries.current_residents().filter(household_id__in=list(hh)).values_list("person_id", flat=True))
     return members == set(person_ids)
 
 
@@ -281,10 +272,9 @@ def build_pages(document_type: DocumentType | str, person_ids: Sequence[int], op
         return move_out.move_out_pages(data, opts, stamp, issuer, my_numbers=my_numbers)
     entries = _entries(person_ids, opts)
     if doc == DocumentType.RESIDENT_COPY_HOUSEHOLD:
-        from juki.register.models import ResidentRecord
+        from juki.register import queries
 
-        order = dict(ResidentRecord.objects.filter(person_id__in=list(person_ids), is_current=True)
-                     .values_list("person_id", "listing_order"))
+        order = dict(queries.current_records(person_ids).values_list("person_id", "listing_order"))
         entries.sort(key=lambda p: (order.get(p.person_id, 0), p.person_id))
         return resident_copy.household_pages(entries, opts, stamp, issuer,
                                              whole_household=_whole_household(person_ids), my_numbers=my_numbers)

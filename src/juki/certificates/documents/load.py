@@ -6,8 +6,8 @@ audit here — the calling action (issuance) checks the request and writes the a
 
 from __future__ import annotations
 
-from juki.register import history
-from juki.register.changes.base import format_address
+from juki.register import history, queries
+from juki.register.display import birth_display, format_address
 from juki.register.models import (
     ChangeReason,
     ForeignResidentCategory,
@@ -21,7 +21,6 @@ from juki.register.models import (
     ResidentRecord,
     Sex,
 )
-from juki.register.search import birth_display
 
 from .data import ForeignItems, HistoryLine, Issuer, PersonEntry, Removal, date_text
 from .errors import CertificateRefused
@@ -39,7 +38,7 @@ def issuer() -> Issuer:
 
 def current_records(person_ids: list[int]) -> dict[int, ResidentRecord]:
     """The current version of each person's record (found ones only), by addressee number."""
-    qs = ResidentRecord.objects.select_related("town_block").filter(person_id__in=person_ids, is_current=True)
+    qs = queries.current_records(person_ids).select_related("town_block")
     return {r.person_id: r for r in qs}
 
 
@@ -55,8 +54,7 @@ def householder_name(rec: ResidentRecord) -> str:
     (a removed household is printed with its head at removal)."""
     if rec.relationship == Relationship.HOUSEHOLDER:
         return rec.full_name
-    heads = ResidentRecord.objects.filter(is_current=True, household_id=rec.household_id,
-                                          relationship=Relationship.HOUSEHOLDER)
+    heads = queries.householders(rec.household_id)
     if rec.status == RecordStatus.REMOVED:
         head = heads.filter(status=RecordStatus.REMOVED, removed_on=rec.removed_on).first() or heads.first()
     else:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from juki.core.compiled import CompiledQuery
 from juki.core.errors import ValidationFailed
 
+from ..display import format_address
 from ..events import OutboundEvent
 from ..models import (
     ChangeReason,
@@ -329,10 +330,6 @@ def check_dates(handler: ChangeHandler, ctx: ChangeContext, records: list[Reside
     return plan
 
 
-def format_address(municipality: Municipality, town_block: TownBlock, banchi: str, katagaki: str = "") -> str:
-    """住所 as written on records: prefecture, municipality, town block, 番地, 方書."""
-    text = f"{municipality.prefecture}{municipality.name}{town_block.name}{banchi}"
-    return f"{text}\u3000{katagaki}" if katagaki else text
 
 
 def address_of(record: ResidentRecord, ctx: ChangeContext) -> str:

@@ -23,13 +23,12 @@ from pydantic import ValidationError
 
 from juki.audit.events import EventType
 from juki.audit.log import client_ip, record, refusals_audited
-from juki.core import clock
+from juki.core import clock, keys
 from juki.core.compiled import CompiledInsert, CompiledQuery, update_fields
 from juki.core.digits import INT64_MAX, INT64_MIN, fits_int64, is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers.errors import IdentifierError
-from juki.security import keys
 from juki.security.roles import Function
 
 from .. import entry_rules, numbering

@@ -24,6 +24,7 @@ from juki.core.errors import JukiError
 from juki.security.access import logged_in_staff, requires
 from juki.security.roles import Function
 
+from ..access import current_versions_for_page
 from ..changes.registry import all_handlers, handler_for
 from ..changes.workflow import (
     do_cancel_change,
@@ -88,7 +89,7 @@ def describe(change: Change) -> list[dict[str, Any]]:
     """Change.after as the approver reads it: per person, each changed item with its Japanese
     label and the before and after values side by side."""
     ids = [e.get("person_id") for e in change.after if e.get("person_id") is not None]
-    current = {r.person_id: r for r in ResidentRecord.objects.filter(person_id__in=ids, is_current=True)}
+    current = current_versions_for_page(ids)
     out = []
     names: dict[str, str] = {}  # ref → name, for a later version of a person in the same change
     for entry in change.after:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
@@ -16,11 +17,12 @@ from juki.audit.log import client_ip
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.core.fields import model_field
+from juki.security.access import staff_may
 
 from ..changes.workflow import Actor
-from ..models import ResidentRecord, TownBlock
+from ..display import birth_display
+from ..models import Municipality, ResidentRecord, TownBlock
 from ..models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
-from ..search import birth_display
 from ..wareki import format_wareki
 
 EMPTY = "—"
@@ -33,8 +35,6 @@ def actor(request: HttpRequest) -> Actor:
 
 
 def has_function(request: HttpRequest, function: Any) -> bool:
-    from juki.security.access import staff_may
-
     return staff_may(request.user, getattr(request, "terminal", None), function)
 
 
@@ -134,10 +134,6 @@ def birth_text(rec: ResidentRecord) -> str:
 
 
 def address_text(rec: ResidentRecord) -> str:
-    from django.conf import settings
-
-    from ..models import Municipality
-
     m = Municipality.objects.first()
     head = f"{m.prefecture}{m.name}" if m is not None else getattr(settings, "JUKI_MUNICIPALITY_NAME", "")
     text = f"{head}{rec.town_block.name}{rec.banchi}"

@@ -17,6 +17,7 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.core import clock
 
+from ..api_tokens import hash_token, issue_api_token
 from ..models import ApiClient, Staff
 from ..roles import API_FUNCTIONS, Function
 from . import errors
@@ -66,8 +67,6 @@ def parse_api_functions(functions: Iterable[str | Function]) -> list[str]:
 def do_create_api_client(client_id: str, name: str, networks: Iterable[str], functions: Iterable[str | Function], *,
                          acting: Actor | Staff) -> CreatedApiClient:
     """外部システムの登録. Returns the clear token once; only its hash is kept."""
-    from juki.api.auth import hash_token, issue_api_token
-
     actor = as_actor(acting)
     networks, functions = list(networks), list(functions)
     with refusals_audited(actor, EventType.API_CLIENT_CREATED, action="create", function=Function.TERMINAL_MANAGE,

@@ -16,6 +16,7 @@ from typing import Any
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import client_ip, record
 from juki.audit.log import refusals_audited as audit_refusals
+from juki.audit.models import AuditChainHead
 
 from ..models import Staff
 from ..roles import Function
@@ -89,8 +90,6 @@ def serialise_admin_changes() -> None:
     Locks the audit chain head row, which every audited write takes anyway, so this adds no
     new lock order: on SQLite the IMMEDIATE transaction already serialises writers.
     """
-    from juki.audit.models import AuditChainHead
-
     AuditChainHead.objects.select_for_update().get_or_create(pk=1)
 
 

@@ -286,7 +286,7 @@ def do_set_staff_own_record(staff: Staff, addressee_no: str | int | None, *, act
                             application_no: str = "") -> Staff:
     """自身の宛名番号の設定: link a staff account to the staff member's own resident record.
 
-    The access review (juki.audit.review.rules) then flags looks at their own record and at
+    The access review (juki.review.rules) then flags looks at their own record and at
     records of the same address. The number must name a person in the register; an empty value
     removes the link. Administrators see only the number, never the record. An administrator
     cannot set their own link (they could point it elsewhere and escape the flag), and one
@@ -304,6 +304,7 @@ def do_set_staff_own_record(staff: Staff, addressee_no: str | int | None, *, act
                 raise errors.StaffSelfChange()
             number = parse_addressee_no(typed)
             if number is not None:
+                # The register sits above security: this one look-up is declared in .importlinter.
                 from juki.register.models import Person
 
                 if not Person.objects.filter(addressee_no=number).exists():

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from juki.certificates import render, sample
+from juki.certificates.documents import render_html_pages
 
 __all__ = ["bench"]
 
@@ -80,8 +81,6 @@ def bench(pages: int = 40, *, rounds: int = 3, include_fonttools: bool = True) -
     """
     if pages < 1:
         raise ValueError("pages must be at least 1")
-    from juki.certificates.documents import render_html_pages
-
     html, css = sample.certificate_page()
 
     setup0 = time.perf_counter()

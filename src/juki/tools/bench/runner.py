@@ -53,6 +53,7 @@ from juki.audit.events import EventType
 from juki.audit.log import record as audit_record
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.register import queries
 from juki.register.access import access_resident
 from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
 from juki.register.models import DatePrecision, RecordStatus, ResidentRecord, TownBlock
@@ -177,7 +178,7 @@ def bench_load(opts: Options) -> dict[str, Any]:
 
 def sample_residents(rng: random.Random, n: int) -> list[ResidentRecord]:
     """``n`` random current residents with a full date of birth (distinct persons)."""
-    bounds = ResidentRecord.objects.filter(is_current=True).order_by("person_id").values_list("person_id", flat=True)
+    bounds = queries.current_versions().order_by("person_id").values_list("person_id", flat=True)
     first, last = bounds.first(), bounds.last()
     if first is None or last is None:
         raise BenchError("BENCH_EMPTY", "住民基本台帳にデータがありません。juki demo か --residents で作成してください。")
@@ -186,8 +187,7 @@ def sample_residents(rng: random.Random, n: int) -> list[ResidentRecord]:
     while len(found) < n and attempts < n * 20:
         attempts += 1
         start = rng.randint(first, last)
-        rec = (ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT, person_id__gte=start,
-                                             birth_date_precision=DatePrecision.FULL)
+        rec = (queries.current_residents().filter(person_id__gte=start, birth_date_precision=DatePrecision.FULL)
                .exclude(my_number_index="").select_related("town_block").order_by("person_id").first())
         if rec is not None:
             found.setdefault(rec.person_id, rec)
@@ -483,8 +483,8 @@ def run(opts: Options) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     if "load" in opts.only or opts.residents:
         figures["load"] = bench_load(opts)
-    records = ResidentRecord.objects.count()
-    residents = ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT).count()
+    records = queries.all_versions().count()
+    residents = queries.current_residents().count()
     sample: list[ResidentRecord] = []
     if {"search", "view"} & opts.only:
         sample = sample_residents(rng, opts.n_samples)

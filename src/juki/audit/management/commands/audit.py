@@ -10,7 +10,7 @@
 - ``juki audit checkpoint [--if-due]`` — sign the chain head (``AUDIT_CHECKPOINT``); with
   ``--if-due`` only when the automatic-checkpoint limits are reached (for cron / timers).
 - ``juki audit review --month YYYY-MM [--csv FILE]`` — the monthly access review
-  (アクセス記録の点検, juki.audit.review): counts and flags per staff member, no resident data.
+  (アクセス記録の点検, juki.review): counts and flags per staff member, no resident data.
 - ``juki audit archive --before YYYY-MM-DD [--out DIR] [--dry-run]`` — archive to a file, then
   delete, the events dated before a cut-off at least 10 years ago (juki.audit.retention).
 - ``juki audit verify-archive FILE`` — check an archive file against its manifest.
@@ -18,7 +18,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -29,7 +32,9 @@ from juki.audit.autocheckpoint import checkpoint_if_due
 from juki.audit.checkpoints import do_write_checkpoint
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
+from juki.audit.retention import do_archive_audit_log, verify_archive
 from juki.audit.verify import verify
+from juki.core.errors import JukiError
 from juki.core.operator import cli_operator
 
 FUNCTION = "cli.audit"  # 機能・画面 recorded for runs of this command
@@ -221,12 +226,11 @@ class Command(BaseCommand):
 
     def handle_review(self, month: str, csv_path: str | None) -> None:
         """``juki audit review --month YYYY-MM [--csv FILE]``: the monthly access review."""
-        import re
-        from pathlib import Path
-
-        from juki.audit.review import build_review, month_period
-        from juki.audit.review.export import review_csv
-        from juki.audit.review.rules import rule_label
+        # The review is a layer above the audit log (juki.review); the command keeps its name
+        # ``juki audit review``, so this entry point reaches up (declared in .importlinter).
+        from juki.review.export import review_csv
+        from juki.review.report import build_review, month_period
+        from juki.review.rules import rule_label
 
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
             raise CommandError("対象月は YYYY-MM の形式で指定してください / --month must be YYYY-MM", returncode=2)
@@ -256,11 +260,6 @@ class Command(BaseCommand):
 
     def handle_archive(self, before_text: str, out: str | None, dry_run: bool) -> None:
         """``juki audit archive --before YYYY-MM-DD [--out DIR] [--dry-run]``."""
-        import datetime as dt
-
-        from juki.audit.retention import do_archive_audit_log
-        from juki.core.errors import JukiError
-
         try:
             before = dt.date.fromisoformat(before_text)
         except ValueError as exc:
@@ -292,8 +291,6 @@ class Command(BaseCommand):
 
     def handle_verify_archive(self, path: str) -> None:
         """``juki audit verify-archive FILE``."""
-        from juki.audit.retention import verify_archive
-
         check = verify_archive(path)
         m = check.manifest
         record(EventType.AUDIT_VERIFIED, action="verify-archive", function=FUNCTION, terminal_id="cli",

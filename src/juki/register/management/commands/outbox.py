@@ -17,19 +17,22 @@ target).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from juki.audit.events import EventType
+from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
+from juki.core.errors import JukiError
 from juki.core.operator import cli_operator
 from juki.identifiers import my_number
 from juki.register.events import EventSchemaError, OutboundEvent, parse_event, to_payload
 from juki.register.models import OutboxEvent
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
+from juki.register.provision_records import do_purge_provision_records
 
 FUNCTION = "cli.outbox"
 SEALED = "(暗号化済み)"
@@ -148,12 +151,6 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2, default=str))
 
     def handle_purge(self, before_text: str, dry_run: bool) -> None:
-        import datetime as dt
-
-        from juki.audit.events import Outcome
-        from juki.audit.retention import do_purge_provision_records
-        from juki.core.errors import JukiError
-
         try:
             before = dt.date.fromisoformat(before_text)
         except ValueError as exc:

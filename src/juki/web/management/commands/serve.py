@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from juki.audit.autocheckpoint import start_ticker
 from juki.core import addresses
 
 
@@ -21,9 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8, help="ワーカースレッド数")
 
     def handle(self, *args: Any, host: str, port: int, threads: int, **opts: Any) -> None:
+        # The server and the WSGI application (which loads every middleware) only when serving.
         from waitress import create_server
 
-        from juki.audit.autocheckpoint import start_ticker
         from juki.wsgi import application
 
         try:
@@ -58,6 +59,7 @@ class Command(BaseCommand):
     def _prepare_certificate_font(self) -> None:
         """Build the certificate working font now (seconds, once per font version), not on the first
         certificate a clerk issues. Without the IPAmj明朝 font juki still serves; issuing refuses."""
+        # The server entry point reaches above the web layer for this (declared in .importlinter).
         from juki.certificates import fonts
 
         try:

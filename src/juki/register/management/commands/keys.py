@@ -32,8 +32,7 @@ from juki.register.my_number_keys import (
     rotate_my_number_key,
 )
 from juki.register.my_numbers import ENCRYPTION_PURPOSE
-
-from ._common import SubcommandCommand
+from juki.security.management.commands._common import SubcommandCommand
 
 FUNCTION = "cli.keys"
 PROGRESS_EVERY = 1.0  # seconds between progress lines

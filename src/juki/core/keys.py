@@ -25,13 +25,15 @@ import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+_T = TypeVar("_T")
 
 
 class LocalKeyProvider:
@@ -43,7 +45,7 @@ class LocalKeyProvider:
         # file name -> (file identity when read, parsed value); see _cached().
         self._cache: dict[str, tuple[tuple[int, int, int, int], Any]] = {}
 
-    def _cached(self, name: str, load: Callable[[Path], Any]) -> Any:
+    def _cached(self, name: str, load: Callable[[Path], _T]) -> _T:
         """``load(path)`` of the file ``name`` in the key directory, reused while it is the same
         file, unchanged (one ``stat``).
 
@@ -54,7 +56,7 @@ class LocalKeyProvider:
         stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         hit = self._cache.get(name)
         if hit is not None and hit[0] == stamp:
-            return hit[1]
+            return cast(_T, hit[1])  # stored by this same load, for this same name
         value = load(self.directory / name)
         self._cache[name] = (stamp, value)
         return value
@@ -118,7 +120,8 @@ def _load_signing_key(path: Path) -> Ed25519PrivateKey:
 def provider() -> LocalKeyProvider:
     path = getattr(settings, "JUKI_KEY_PROVIDER", None)
     if path:
-        return import_string(path)()
+        configured: LocalKeyProvider = import_string(path)()
+        return configured
     return LocalKeyProvider(settings.JUKI_KEY_DIR)
 
 

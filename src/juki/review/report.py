@@ -3,7 +3,7 @@
 :func:`build_review` reads the audit log (``AuditEvent``) for a period and returns, per staff
 member, the counts the reviewer needs — searches, views, prints, exports, My Number reveals,
 denials, and the search key types used — plus the flags raised by the rules in
-:mod:`juki.audit.review.rules`. Sources: Hiroshima digest D2.13 ("the report lists each search
+:mod:`juki.review.rules`. Sources: Hiroshima digest D2.13 ("the report lists each search
 key type and count per user per period"); jlis-001b risk digest §5 (monthly log review by a
 separate person); Akita digest requirement 57 (flag searches not tied to an application).
 
@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent, ReviewMark
+from juki.security.models import Staff
+from juki.security.roles import ROLE_LABELS, Role
 
 ACCESS_EVENT_TYPES = frozenset({EventType.RESIDENT_SEARCH, EventType.RESIDENT_VIEW, EventType.MY_NUMBER_REVEALED})
 OUTPUT_ACTIONS = frozenset({"print", "export"})
@@ -139,8 +141,6 @@ class StaffReview:
     @property
     def roles_text(self) -> str:
         """役割 in Japanese, "、"-separated, or "—"; unknown values are shown as stored."""
-        from juki.security.roles import ROLE_LABELS, Role
-
         labels = []
         for value in self.roles:
             try:
@@ -220,9 +220,8 @@ def _count(line: StaffReview, a: Activity) -> None:
 
 def build_review(period_start: dt.date, period_end: dt.date) -> Review:
     """点検報告: counts and flags per staff member for ``period_start``–``period_end`` (inclusive)."""
-    from juki.security.models import Staff
 
-    from . import rules
+    from . import rules  # rules builds this module's Flag objects: a real cycle, so it waits
 
     if period_end < period_start:
         raise ValueError("period_end before period_start")

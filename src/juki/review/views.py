@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from juki.audit.events import EventType, Outcome
+from juki.audit.log import client_ip, record_request
 from juki.core import clock
 from juki.core.errors import JukiError
 from juki.register.changes.workflow import Actor
@@ -25,13 +27,11 @@ from juki.security.access import requires
 from juki.security.roles import Function
 from juki.web.downloads import attachment
 
-from .events import EventType, Outcome
-from .log import client_ip, record_request
-from .review.export import review_csv
-from .review.marks import do_mark_flag_reviewed
-from .review.pdf import review_pdf
-from .review.report import Review, build_review, month_period
-from .review.rules import RULE_LABELS
+from .export import review_csv
+from .marks import do_mark_flag_reviewed
+from .pdf import review_pdf
+from .report import Review, build_review, month_period
+from .rules import RULE_LABELS
 
 MAX_DAYS = 366
 

@@ -1,8 +1,8 @@
 """Unusual-access rules (要確認アクセスの判定): each a plain function returning flags.
 
 Every rule takes the :class:`RuleContext` (what the rules share: the period, changes, names,
-peer volumes, settings) and one staff member's :class:`~juki.audit.review.report.StaffReview`,
-and returns :class:`~juki.audit.review.report.Flag` objects. The rules flag for a human to look
+peer volumes, settings) and one staff member's :class:`~juki.review.report.StaffReview`,
+and returns :class:`~juki.review.report.Flag` objects. The rules flag for a human to look
 at; a flag is not a finding. See docs/privacy-review.md for each rule, its source and its limits.
 
 Settings (all optional):
@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +27,17 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from juki.audit.events import EventType, Outcome
+from juki.certificates.models import CertificateRequest
 from juki.core.digits import is_ascii_digits
+from juki.protection.checks import in_force_periods
+from juki.register import queries
+from juki.register.models import Change, RecordStatus
+from juki.register.names import kanji_search_key
+from juki.security.models import RoleGrant, Staff
+from juki.security.roles import ROLE_LABELS, Function, Role, functions_for
 
 if TYPE_CHECKING:
     from .report import Flag, Review, StaffReview
@@ -107,18 +116,13 @@ class RuleContext:
         return ctx
 
     def _load_protected(self) -> None:
-        from juki.protection.checks import in_force_periods
-
         self.protected_periods = in_force_periods(self.review.period_start, self.review.period_end)
 
     def protected_on(self, person: int, day: dt.date) -> bool:
         return any(start <= day <= end for start, end in self.protected_periods.get(person, ()))
 
     def _load_changes(self) -> None:
-        from django.utils import timezone
-
-        from juki.register.models import Change
-
+        # report imports this module to run the rules: a real cycle, so this import waits.
         from .report import local_day_start
 
         start = local_day_start(self.review.period_start)
@@ -132,9 +136,6 @@ class RuleContext:
                 if no is not None:
                     self.change_days.update((no, d) for d in days)
         # A certificate request (交付請求) ties the views of the persons it is about, and of the
-        # resident who asked, on the day it was received.
-        from juki.certificates.models import CertificateRequest
-
         requests = CertificateRequest.objects.filter(received_at__gte=start, received_at__lt=end)
         for persons, requester, received_at in requests.values_list("person_ids", "requester_person_id",
                                                                     "received_at"):
@@ -145,22 +146,17 @@ class RuleContext:
                     self.change_days.add((no, day))
 
     def _load_names(self) -> None:
-        from juki.register.models import ResidentRecord
-        from juki.register.names import kanji_search_key
-
         viewed: set[int] = set()
         for line in self.review.staff:
             for a in line.activities:
                 if a.ok and a.event_type in (EventType.RESIDENT_VIEW, EventType.MY_NUMBER_REVEALED):
                     viewed.update(n for n in map(_person_no, a.targets) if n is not None)
-        for pid, family, former in (ResidentRecord.objects.filter(person_id__in=sorted(viewed))
+        for pid, family, former in (queries.versions_of(sorted(viewed))
                                     .values_list("person_id", "family_name", "former_surname")):
             names = self.family_names.setdefault(pid, set())
             names.update(kanji_search_key(n) for n in (family, former) if n)
 
     def _load_peers(self) -> None:
-        from juki.security.models import RoleGrant
-
         volumes = {line.staff_id: line.volume for line in self.review.staff}
         grants = (RoleGrant.objects.filter(revoked_at__isnull=True, staff__is_active=True)
                   .values_list("role", "staff__staff_id", "staff__name"))
@@ -173,21 +169,17 @@ class RuleContext:
         """Own addressee numbers of the staff in the report and the dwellings the address rule
         compares: every version of their own records and of every person who was ever in one of
         their households or town blocks (so the report reads a few blocks, not the register)."""
-        from juki.register.models import RecordStatus, ResidentRecord
-        from juki.security.models import Staff
-
         self.own_numbers = {staff_id: no for staff_id, no in Staff.objects.filter(
             staff_id__in=[line.staff_id for line in self.review.staff], own_addressee_no__isnull=False,
         ).values_list("staff_id", "own_addressee_no") if no is not None}
         if not self.own_numbers:
             return
         own = set(self.own_numbers.values())
-        mine = ResidentRecord.objects.filter(person_id__in=sorted(own), valid_from__lte=self.review.period_end)
+        mine = queries.versions_of(sorted(own)).filter(valid_from__lte=self.review.period_end)
         households = set(mine.values_list("household_id", flat=True))
         blocks = set(mine.values_list("town_block_id", flat=True))
-        rows = (ResidentRecord.objects
-                .filter(Q(person_id__in=sorted(own)) | Q(household_id__in=sorted(households))
-                        | Q(town_block_id__in=sorted(blocks)), valid_from__lte=self.review.period_end)
+        rows = (queries.versions_around(sorted(own), sorted(households), sorted(blocks),
+                                        until=self.review.period_end)
                 .values_list("person_id", "valid_from", "version", "household_id", "town_block_id", "banchi",
                              "katagaki", "status"))
         for pid, valid_from, version, household, block, banchi, katagaki, status in rows:
@@ -221,14 +213,12 @@ class _Dwelling:
 
 def _fold_address(text: str) -> str:
     """番地・方書 compared without width, case or spacing differences (１番２号 = 1番2号)."""
-    import unicodedata
-
     return _SPACES.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
 
 
 def _flag(rule: str, line: StaffReview, scope: str, detail: str, *, count: int = 0,
           targets: tuple[str, ...] = ()) -> Flag:
-    from .report import Flag
+    from .report import Flag  # report and rules import each other (see _load_changes)
 
     return Flag(rule=rule, staff_id=line.staff_id, scope=scope, title=rule_label(rule), detail=detail,
                 count=count, targets=targets)
@@ -320,8 +310,6 @@ def flag_peer_volume(ctx: RuleContext, line: StaffReview) -> list[Flag]:
             continue
         median = statistics.median(peers)
         if line.volume > factor * median:
-            from juki.security.roles import ROLE_LABELS
-
             label = ROLE_LABELS.get(role, role)  # type: ignore[call-overload]  # role is a code string
             return [_flag(RULE_PEER_VOLUME, line, ctx.review.scope,
                           f"期間中のアクセス{line.volume}件：同じ役割（{label}）の職員{len(peers)}名の"
@@ -349,8 +337,6 @@ def flag_same_surname(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     former surname (旧氏) — of each person they viewed or whose My Number they revealed, in any
     version, after folding variant kanji (髙/高). Names without a space are not matched.
     """
-    from juki.register.names import kanji_search_key
-
     surname = staff_surname(line.name)
     if not surname:
         return []
@@ -382,8 +368,6 @@ def flag_protected_records(ctx: RuleContext, line: StaffReview) -> list[Flag]:
     checks it against the attempt report (/protection/attempts/). One flag per staff member
     and day, with the addressee numbers.
     """
-    from juki.security.roles import Function, Role, functions_for
-
     if not ctx.protected_periods:
         return []
     roles = {Role(r) for r in line.roles if r in Role._value2member_map_}

@@ -18,6 +18,7 @@ from juki.network import country
 from juki.network.home import NodeConfig, NodeConfigError, load_context
 from juki.network.server import free_port
 
+HTTP_PORT = free_port()
 NODE_IDS = {"national", "pref-13", "pref-27", "cs-131016", "municipal-131016", "cs-131024", "municipal-131024",
             "cs-271004", "municipal-271004"}
 
@@ -25,7 +26,7 @@ NODE_IDS = {"national", "pref-13", "pref-27", "cs-131016", "municipal-131016", "
 @pytest.fixture(scope="module")
 def land(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("country") / "jp"
-    call_command("network", "init", str(root), "--nats-port", str(free_port()), "--http-port", "18300",
+    call_command("network", "init", str(root), "--nats-port", str(free_port()), "--http-port", str(HTTP_PORT),
                  stdout=io.StringIO())
     return root
 
@@ -125,7 +126,7 @@ def test_a_node_starts_alone_from_its_home_with_its_role_apps(land: Path) -> Non
     env = country.node_env(land / "nodes" / "cs-131016")
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     role, apps, urlconf, port = json.loads(out.stdout.strip().splitlines()[-1])
-    assert role == "cs" and "juki.cs" in apps and urlconf == "juki.network.urls_node" and port == 18303
+    assert role == "cs" and "juki.cs" in apps and urlconf == "juki.network.urls_node" and port == HTTP_PORT + 3
     assert not {"juki.prefecture", "juki.national", "juki.disclosure", "juki.certificates", "juki.tools.demo"} & set(apps)
 
 
@@ -140,3 +141,59 @@ def test_a_bad_node_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "node.toml").write_text('[node]\nid = "x"\nrole = "village"\n')
     with pytest.raises(NodeConfigError, match="role"):
         NodeConfig.read(tmp_path)
+
+
+SEED = """
+import datetime as dt
+from django.utils import timezone
+from juki.register.events import IdentityUpdate, to_payload
+from juki.register.models import Change, ChangeReason, OutboxEvent, RecordStatus, Sex
+update = IdentityUpdate(reason=ChangeReason.BIRTH, effective_on=dt.date(2026, 4, 1), resident_code="27100400001",
+                        family_name="大阪", given_name="太郎", furigana="オオサカ タロウ", birth=(2026, 4, 1), sex=Sex.MALE,
+                        address="大阪府大阪市北区中之島一丁目3番20号", town_block_id=None, banchi="1-3-20", katagaki="",
+                        status=RecordStatus.RESIDENT)
+now = timezone.now()
+change = Change.objects.create(kind="birth", reason="birth", effective_on=dt.date(2026, 4, 1), entered_by="clerk01",
+                               entered_at=now)
+OutboxEvent.objects.create(kind=OutboxEvent.Kind.IDENTITY_UPDATE, schema_version=1, change=change, person_id=1,
+                           payload=to_payload(update), created_at=now)
+"""
+
+
+def test_up_runs_the_country_and_an_update_travels_to_the_national_server_and_back(land: Path) -> None:
+    """`juki network up`: nats-server and every node's `juki serve` and worker under honcho. A
+    confirmed change's outbox row at 大阪市 reaches 機構 through its CS and 大阪府, and the
+    result (受理) comes back to the row; a CS node serves its health check."""
+    import signal
+    import time
+    import urllib.request
+
+    municipal = land / "nodes" / "municipal-271004"
+    subprocess.run([sys.executable, "-m", "juki.cli", "django", "shell", "-c", SEED], env=country.node_env(municipal),
+                   check=True, capture_output=True)
+    up = subprocess.Popen([sys.executable, "-m", "juki.cli", "network", "up", str(land), "--seconds", "60"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result, healthy = None, False
+    try:
+        deadline = time.monotonic() + 50
+        while time.monotonic() < deadline and not (result and healthy):
+            time.sleep(0.5)
+            with sqlite3.connect(municipal / "juki.sqlite3") as c:
+                result = c.execute("SELECT result, code FROM network_updateresult").fetchone()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{HTTP_PORT + 7}/healthz", timeout=1) as response:
+                    healthy = response.status == 200  # cs-271004
+            except OSError:
+                pass
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(30)
+    assert result == ("accepted", "") and healthy
+    with sqlite3.connect(land / "nodes" / "national" / "juki.sqlite3") as c:
+        assert c.execute("SELECT node, given_name, source_node FROM national_identityrecord").fetchall() == [
+            ("national", "太郎", "pref-27")]
+    nodes, links = country.status(land)
+    by_link = {link.link: link for link in links}
+    assert (by_link["pref-27>national"].last_sent, by_link["pref-27>national"].last_applied) == (1, 1)
+    assert by_link["cs-271004>municipal-271004"].last_applied == 1
+    assert all(n.unsent == 0 and n.held == 0 for n in nodes)

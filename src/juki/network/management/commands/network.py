@@ -64,6 +64,7 @@ class Command(BaseCommand):
             process.send_signal(signal.SIGINT)  # honcho stops every process it started
             process.wait(30)
         except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
             process.wait(30)
 
     def _status(self, directory: Path, **_: Any) -> None:

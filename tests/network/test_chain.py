@@ -122,3 +122,42 @@ def test_a_result_for_an_update_never_forwarded_is_refused(country: Net) -> None
 
     assert [(r.outcome, r.code) for r in results] == [(inbox.REFUSED, "IDENTITY_RESULT_UNKNOWN_UPDATE")]
     assert not OutboxPublication.objects.filter(link=f"{PREF}>{CS}").exists()
+
+
+def test_an_update_for_a_code_the_national_file_does_not_hold_is_refused(country: Net) -> None:
+    """jlis-001a §6 B12: an update (here a 転居) for an unknown 住民票コード gets an error result."""
+    from juki.register.models import ChangeReason
+
+    ctx = country.contexts[M1]
+    pub = relay.enqueue(ctx, message_type="identity_update", recipient=CS, actor=ctx.actor,
+                        payload=identity_update(resident_code="22222222222").model_copy(
+                            update={"reason": ChangeReason.MOVE_WITHIN}))
+    pump(country)
+
+    assert UpdateResult.objects.get(publication=pub).code == "IDENTITY_RESIDENT_CODE_UNKNOWN"
+    assert not NationalRecord.objects.filter(resident_code="22222222222").exists()
+    assert not CsRecord.objects.filter(resident_code="22222222222").exists()  # reverted: no accepted update
+
+
+def test_every_update_is_kept_as_history_in_order(country: Net) -> None:
+    """jlis-001a §6 B13・B14: k updates → k history rows, numbered by 更新順番号, the current
+    record being the last; each carries its 異動事由 and 異動年月日."""
+    from juki.register.models import ChangeReason
+
+    ctx = country.contexts[M1]
+    first = identity_update(resident_code="33333333333")
+    moved = first.model_copy(update={"reason": ChangeReason.MOVE_WITHIN, "effective_on": dt.date(2026, 5, 1),
+                                     "address": "東京都千代田区永田町一丁目7番1号"})
+    renamed = moved.model_copy(update={"reason": ChangeReason.NAME_CHANGE, "effective_on": dt.date(2026, 6, 1),
+                                       "family_name": "佐藤"})
+    for update in (first, moved, renamed):
+        relay.enqueue(ctx, message_type="identity_update", recipient=CS, actor=ctx.actor, payload=update)
+    pump(country)
+
+    rows = list(NationalHistory.objects.filter(node=NAT, resident_code="33333333333").order_by("update_no"))
+    assert [(r.update_no, r.reason, r.effective_on.isoformat(), r.result) for r in rows] == [
+        (1, "birth", "2026-04-01", "accepted"), (2, "move_within", "2026-05-01", "accepted"),
+        (3, "name_change", "2026-06-01", "accepted")]
+    current = NationalRecord.objects.get(node=NAT, resident_code="33333333333")
+    assert (current.family_name, current.address, current.update_no) == ("佐藤", "東京都千代田区永田町一丁目7番1号", 3)
+    assert CsHistory.objects.filter(node=CS).count() == 3 and PrefHistory.objects.filter(node=PREF).count() == 3

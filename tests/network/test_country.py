@@ -197,3 +197,14 @@ def test_up_runs_the_country_and_an_update_travels_to_the_national_server_and_ba
     assert (by_link["pref-27>national"].last_sent, by_link["pref-27>national"].last_applied) == (1, 1)
     assert by_link["cs-271004>municipal-271004"].last_applied == 1
     assert all(n.unsent == 0 and n.held == 0 for n in nodes)
+
+
+def test_the_worker_needs_a_node_home_and_up_a_country(tmp_path: Path) -> None:
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="node.toml"):
+        call_command("network", "worker")  # the combined install is no node
+    with pytest.raises(CommandError, match="Procfile"):
+        call_command("network", "up", str(tmp_path))
+    with pytest.raises(CommandError, match="network.toml"):
+        call_command("network", "status", str(tmp_path))

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "outbox": "送信待ち事象の一覧・内容表示・消去 (outbox list / replay / purge: queued events of confirmed changes)",
     "keys": "個人番号の暗号鍵の更新・状況 (keys rotate [--batch N] / status: re-encrypt My Numbers under a new key)",
     "signing": "証明書の電子署名鍵の状況・証明書の出力 (signing status / certificate: the key that signs issued PDFs)",
+    "network": "ノード網の作成・起動・状況と送受信処理 (network init DIR / up DIR / status DIR / server DIR / worker)",
     "bench": "性能測定と基準との比較 (bench [--quick] [--only …] [--residents N] [--json PATH]; writes to the DB)",
 }
 

@@ -10,6 +10,11 @@ Everything that differs between installations comes from the environment:
 - ``JUKI_PORT``: the port ``juki serve`` listens on (default 8000; ``make run PORT=8001``).
 - ``JUKI_PUBLIC_BASE_URL``: the address people and QR codes reach juki at; by default the
   served address (``http://127.0.0.1:<port>/``).
+
+A ``node.toml`` in JUKI_HOME makes the installation one node of the network with a role
+(municipal, cs, prefecture, national; juki.network.home): the role decides the apps, URLs
+and migrations. Without one, juki is a municipality with every node app beside it (the
+combined install of development and the tests; docs/network.md "Node roles").
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+
+from juki.network.home import NodeConfig
 
 BASE_DIR = Path(__file__).resolve().parent
 JUKI_HOME = Path(os.environ.get("JUKI_HOME", Path.cwd() / "var")).resolve()
@@ -54,6 +61,15 @@ SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("JUKI_DEBUG") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("JUKI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
+# The node this installation is (None: the combined install) and its role.
+JUKI_NODE = NodeConfig.read(JUKI_HOME)
+JUKI_ROLE = JUKI_NODE.role if JUKI_NODE else "municipal"
+# Apps of the municipal register beside juki.register (its screens and services).
+_MUNICIPAL_APPS = ["juki.disclosure", "juki.exports", "juki.certificates", "juki.protection", "juki.stats"]
+# Each node role's own files and apply handlers (DESIGN §9); the combined install has them all.
+_NODE_APPS = {"municipal": [], "cs": ["juki.cs"], "prefecture": ["juki.prefecture"], "national": ["juki.national"]}
+_MUNICIPAL = JUKI_ROLE == "municipal"
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -62,18 +78,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "juki.audit",
     "juki.security",
+    # Every role has juki.register's code (the events are the network's schemas); only a
+    # municipality has its tables (juki.network.routers.NodeRouter).
     "juki.register",
-    "juki.disclosure",
-    "juki.exports",
-    "juki.certificates",
-    "juki.protection",
-    "juki.stats",
+    *(_MUNICIPAL_APPS if _MUNICIPAL else []),
     "juki.network",
-    "juki.review",
-    "juki.tools.demo",
-    "juki.tools.bench",
+    *(["juki.review", "juki.tools.demo", "juki.tools.bench"] if _MUNICIPAL else []),
     "juki.web",
+    *(_NODE_APPS[JUKI_ROLE] if JUKI_NODE else [app for apps in _NODE_APPS.values() for app in apps]),
 ]
+DATABASE_ROUTERS = ["juki.network.routers.NodeRouter"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -94,7 +108,7 @@ MIDDLEWARE = [
     "juki.security.middleware.PermissionMiddleware",
 ]
 
-ROOT_URLCONF = "juki.urls"
+ROOT_URLCONF = "juki.urls" if _MUNICIPAL else "juki.network.urls_node"
 WSGI_APPLICATION = "juki.wsgi.application"
 
 TEMPLATES = [
@@ -199,7 +213,7 @@ JUKI_TERMINAL_COOKIE = "juki_terminal"
 JUKI_KEY_DIR = Path(os.environ.get("JUKI_KEY_DIR", JUKI_HOME / "keys"))
 JUKI_MUNICIPALITY_NAME = os.environ.get("JUKI_MUNICIPALITY_NAME", "")
 # The port `juki serve` listens on unless --port says otherwise (`make run PORT=8001`).
-JUKI_PORT = int(os.environ.get("JUKI_PORT", 8000))
+JUKI_PORT = int(os.environ.get("JUKI_PORT", JUKI_NODE.http_port if JUKI_NODE else 8000))
 # The address people reach juki at, printed in the terminal-enrolment URL and the certificates'
 # verification QR code; empty: the served address (juki.core.addresses).
 JUKI_PUBLIC_BASE_URL = os.environ.get("JUKI_PUBLIC_BASE_URL", "")

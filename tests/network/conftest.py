@@ -109,16 +109,22 @@ def _test_handler(message: handlers.InboundMessage, *, context: NodeContext, act
 
 
 @pytest.fixture
-def network(net: Net, db: None) -> Iterator[Net]:
-    """The session's network with an empty stream and the test handlers registered."""
+def network(net: Net, db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Net]:
+    """The session's network with an empty stream and the test handlers registered (in a copy
+    of the registry: the node apps' own handlers are back after the test)."""
     net.purge()
+    monkeypatch.setattr(handlers, "_HANDLERS", dict(handlers._HANDLERS))
     for role, message_type in ((Role.CS, "identity_update"), (Role.MUNICIPAL, "identity_update_result"),
                                (Role.PREFECTURE, "identity_update")):
         handlers.register(role, message_type)(_test_handler)
     yield net
-    for role, message_type in ((Role.CS, "identity_update"), (Role.MUNICIPAL, "identity_update_result"),
-                               (Role.PREFECTURE, "identity_update")):
-        handlers.unregister(role, message_type)
+
+
+@pytest.fixture
+def country(net: Net, db: None) -> Net:
+    """The session's network with an empty stream and the node apps' own handlers."""
+    net.purge()
+    return net
 
 
 def identity_update(family_name: str = "山田", given_name: str = "花子", address: str = "東京都千代田区千代田一丁目1番1号",

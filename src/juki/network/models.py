@@ -38,8 +38,10 @@ class OutboxPublication(models.Model):
     recipient = models.CharField("宛先ノード", max_length=64)
     #: The register outbox row this message carries, if it came from one. Part of the same
     #: provision record (提供記録): purged with it after its retention period.
+    #: No database constraint: a node of another role has no register tables (NodeRouter); the
+    #: ORM still deletes the publication with its row.
     outbox_event = models.OneToOneField("register.OutboxEvent", null=True, blank=True, on_delete=models.CASCADE,
-                                        related_name="publication")
+                                        related_name="publication", db_constraint=False)
     envelope = models.BinaryField("電文")
     created_at = models.DateTimeField("作成日時")
     published_at = models.DateTimeField("格納日時", null=True, blank=True)
@@ -100,3 +102,27 @@ class HeldMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.link} #{self.sequence} (waiting for #{self.expected})"
+
+
+class UpdateResult(models.Model):
+    """更新結果: the upper tiers' answer to an update this node sent (受理・不受理), kept with
+    the publication — and so with the register outbox row it carried — for staff to see a
+    refused update and its reason."""
+
+    class Result(models.TextChoices):
+        ACCEPTED = "accepted", "受理"
+        REJECTED = "rejected", "不受理"
+
+    publication = models.OneToOneField(OutboxPublication, on_delete=models.CASCADE, related_name="result",
+                                       verbose_name="送信電文")
+    result = models.CharField("処理結果", max_length=16, choices=Result.choices)
+    code = models.CharField("不受理の理由コード", max_length=64, blank=True, default="")
+    message = models.CharField("不受理の理由", max_length=500, blank=True, default="")
+    received_at = models.DateTimeField("受信日時")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "更新結果"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.result} {self.code}"

@@ -93,8 +93,9 @@ def stage_register_events(context: NodeContext, *, actor: str, limit: int = 500)
 
 def publish_pending(context: NodeContext, connection: Connection, *, actor: str, batch: int = 100) -> int:
     """Store unpublished envelopes of this node in the stream, in order; returns how many."""
+    # No join on the register's outbox: a node of another role has no register tables.
     pending = list(OutboxPublication.objects.filter(published_at__isnull=True, link__startswith=f"{context.node_id}>")
-                   .select_related("outbox_event").order_by("id")[:batch])
+                   .order_by("id")[:batch])
     for publication in pending:
         data = bytes(publication.envelope)
         ack = connection.publish(subject(publication.message_type, publication.recipient), data,

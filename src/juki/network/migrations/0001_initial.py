@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(verbose_name='作成日時')),
                 ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='格納日時')),
                 ('stream_sequence', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='ストリーム番号')),
-                ('outbox_event', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='publication', to='register.outboxevent')),
+                ('outbox_event', models.OneToOneField(blank=True, null=True, db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='publication', to='register.outboxevent')),
             ],
             options={
                 'verbose_name': '送信電文',

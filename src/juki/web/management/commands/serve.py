@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,7 +35,8 @@ class Command(BaseCommand):
         # Printed URLs (enrolment, certificates' QR codes) follow this address unless
         # JUKI_PUBLIC_BASE_URL names another.
         addresses.set_served_address(host, port)
-        self._prepare_certificate_font()
+        if apps.is_installed("juki.certificates"):  # a CS, prefecture or national node issues none
+            self._prepare_certificate_font()
         # Signs the audit chain head when the time limit passes while no event arrives
         # (juki.audit.autocheckpoint); a thread of its own, outside every request.
         ticker = start_ticker()

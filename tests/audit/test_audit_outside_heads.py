@@ -359,8 +359,11 @@ def test_serve_runs_the_checkpoint_ticker_beside_the_server(monkeypatch, setting
 
     settings.JUKI_AUDIT_CHECKPOINT_SECONDS = 300
     seen: list[bool] = []
-    monkeypatch.setattr(waitress, "serve", lambda *a, **k: seen.append(
-        any(t.name == "juki-audit-checkpoints" and t.is_alive() for t in threading.enumerate())))
+    class Server:  # stands in for waitress's server: records whether the ticker runs beside it
+        def run(self) -> None:
+            seen.append(any(t.name == "juki-audit-checkpoints" and t.is_alive() for t in threading.enumerate()))
+
+    monkeypatch.setattr(waitress, "create_server", lambda *a, **k: Server())
     monkeypatch.setattr(Command, "_prepare_certificate_font", lambda self: None)
     Command().handle(host="127.0.0.1", port=0, threads=1)
     assert seen == [True]

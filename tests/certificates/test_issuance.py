@@ -27,8 +27,8 @@ from juki.certificates.actions import (
 )
 from juki.certificates.models import Certificate, CertificateRequest, CertificateStatus
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.register.changes.workflow import Actor
 from juki.register.models import RecordStatus, RemovalReason
 from juki.security.models import Staff
 from juki.security.roles import Role

@@ -17,7 +17,7 @@ from tests.register.factories import add_household, small_city
 from juki.certificates.actions import do_issue_certificate
 from juki.certificates.models import Certificate
 from juki.core import clock
-from juki.register.changes.workflow import Actor
+from juki.core.actor import Actor
 
 THREADS = 8 if connection.vendor == "postgresql" else 4
 

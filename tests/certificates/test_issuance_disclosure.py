@@ -14,10 +14,10 @@ from tests.register.factories import add_household, small_city
 
 from juki.certificates.actions import do_issue_certificate, do_reprint_certificate
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.disclosure import actions
 from juki.disclosure.document import disclosure_document
 from juki.disclosure.models import RequestKind
-from juki.register.changes.workflow import Actor
 
 
 @pytest.fixture(autouse=True)

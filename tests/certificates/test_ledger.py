@@ -25,8 +25,8 @@ from juki.certificates.actions import (
 )
 from juki.certificates.ledger import daily_ledger, ledger_csv
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.register.changes.workflow import Actor
 
 
 @pytest.fixture(autouse=True)

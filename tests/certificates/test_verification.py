@@ -368,7 +368,7 @@ def test_certificate_issued_at_the_counter_is_confirmed_and_its_page_shows_no_re
     from tests.register.factories import add_household, small_city
 
     from juki.certificates.actions import do_issue_certificate, open_pdf
-    from juki.register.changes.workflow import Actor
+    from juki.core.actor import Actor
 
     city = small_city()
     me = add_household(city, [{}])[0]

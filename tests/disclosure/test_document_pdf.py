@@ -17,10 +17,10 @@ from tests.register.factories import add_household
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.disclosure import actions
 from juki.disclosure.models import DisclosureRequest
 from juki.register.access import access_resident
-from juki.register.changes.workflow import Actor
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,10 @@ import pytest
 from tests.register.factories import add_household
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.disclosure import actions
 from juki.disclosure.document import build_document
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.security.models import Staff
 
 from .test_document_pdf import pdf_text

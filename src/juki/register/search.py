@@ -133,9 +133,8 @@ def search_residents(actor: Any, criteria: SearchCriteria, *, limit: int | None 
                      count_matches: bool = False) -> SearchResult:
     """Search the register; refuses a too-broad search (``SEARCH_TOO_BROAD``); always audited.
 
-    ``actor`` is a :class:`juki.register.changes.workflow.Actor` (staff) or ``ApiActor``
-    (an API client, audited as ``api:<client_id>``) — anything with ``staff_id``, ``terminal_id``,
-    ``ip`` and ``require(function)``. ``limit``
+    ``actor`` is a :class:`juki.core.actor.Actor`: a staff member or an API client (audited as
+    ``api:<client_id>``). ``limit``
     may lower the configured cap, never raise it. ``count_matches``: count the matches of a
     truncated search up to ``COUNT_CAP`` (``total_capped``, 「該当件数」) — the API shows it;
     the staff screen only asks to narrow the search, so it does not pay for a second statement.

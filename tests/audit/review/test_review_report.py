@@ -129,8 +129,8 @@ def test_same_surname_matches_variant_kanji(scenario: Scenario, make_staff: Any,
     """髙 and 高 fold together (juki.register.names.kanji_search_key), so 髙橋 viewing 高橋 is flagged."""
     from tests.register.factories import City, add_household
 
+    from juki.core.actor import Actor
     from juki.register.access import access_resident
-    from juki.register.changes.workflow import Actor
     from juki.register.models import TownBlock
     from juki.security.roles import Role
 

@@ -52,8 +52,9 @@ from juki.audit.events import EventType
 from juki.audit.log import record as audit_record
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.register.access import access_resident
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import DatePrecision, RecordStatus, ResidentRecord, TownBlock
 from juki.register.my_numbers import blind_index, reveal
 from juki.register.names import kana_search_key

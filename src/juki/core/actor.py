@@ -157,7 +157,17 @@ class Actor:
         """Who acted, as :func:`juki.audit.log.record` takes it."""
         return {"staff_id": self.staff_id, "terminal_id": self.terminal_id, "ip": self.ip}
 
+    def job_audit_fields(self) -> dict[str, str]:
+        """Who ran an operations job (運用処理: checkpoints, retention, key rotation), as its
+        audit event's columns record it: a CLI operator or the system leave them empty (there
+        is no staff login on the command line; :meth:`operator_detail` names the operator)."""
+        if self.kind in (ActorKind.CLI, ActorKind.SYSTEM):
+            return {"staff_id": "", "terminal_id": "", "ip": ""}
+        return self.audit_fields()
+
     def operator_detail(self) -> dict[str, str]:
-        """The OS user and host of a CLI operator, which operations commands add to the event's
-        detail (the 職員 column stays empty: there is no staff login on the command line)."""
+        """The OS user and host of a CLI operator, which operations jobs add to their event's
+        detail; nothing for other kinds."""
+        if self.kind != ActorKind.CLI:
+            return {}
         return {"os_user": self.os_user, "host": self.host}

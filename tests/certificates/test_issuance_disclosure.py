@@ -18,6 +18,7 @@ from juki.core.actor import Actor
 from juki.disclosure import actions
 from juki.disclosure.document import disclosure_document
 from juki.disclosure.models import RequestKind
+from juki.register.requesters import Requester
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +40,7 @@ def test_the_disclosure_document_lists_certificates_issued_about_the_person(cler
                                   identity_document="passport"), actor=counter)
 
     req = actions.do_receive_disclosure_request(me.person_id, kind=RequestKind.DISCLOSURE, received_on=clock.today(),
-                                                identity_document="passport", actor=counter)
+                                                requester=Requester(identity_document="passport"), actor=counter)
     actions.do_start_disclosure_request(req.pk, actor=counter)
     doc = disclosure_document(counter, req.pk)
     numbers = [c["number"] for c in doc.certificates]

@@ -9,6 +9,7 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
 from juki.disclosure.models import DisclosureRequest, RequestState
+from juki.register.requesters import Requester
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_personas_without_disclosure_manage_get_403_everywhere(city, clerk, as_s
     from juki.disclosure import actions
 
     req = actions.do_receive_disclosure_request(rec.person_id, kind="disclosure", received_on=clock.today(),
-                                                identity_document="passport", actor=Actor(clerk, "T-COUNTER-01"))
+                                                requester=Requester(identity_document="passport"), actor=Actor(clerk, "T-COUNTER-01"))
     actions.do_start_disclosure_request(req.pk, actor=Actor(clerk, "T-COUNTER-01"))
     c = as_staff(request.getfixturevalue(persona))
     for url in ("/disclosure/", f"/disclosure/{req.pk}/", f"/disclosure/{req.pk}/document/"):

@@ -48,6 +48,7 @@ from juki.register import numbering
 from juki.register.models import Person, RecordStatus, ResidentRecord
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.register.my_numbers import reveal
+from juki.register.requesters import IdentityDocument, Requester
 from juki.security import keys
 from juki.security.roles import Function
 
@@ -57,7 +58,6 @@ from .models import (
     CertificateRequest,
     CertificateStatus,
     DocumentType,
-    IdentityDocument,
     PurposeCategory,
     RequesterType,
 )
@@ -130,21 +130,6 @@ def _options_dict(options: Any) -> dict[str, Any]:
 
 def _wants(options: dict[str, Any], name: str) -> bool:
     return bool(options.get(name))
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks, as the action checks it (the request's requester fields)."""
-
-    requester_type: str
-    name: str
-    address: str = ""
-    relation: str = ""
-    person_id: int | None = None
-    identity_document: str = ""
-    identity_document_note: str = ""
-    purpose: str = ""
-    purpose_category: str = ""
 
 
 def check_requester(r: Requester, person_ids: list[int], options: dict[str, Any]) -> None:

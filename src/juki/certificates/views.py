@@ -25,6 +25,7 @@ from juki.audit.log import record_request
 from juki.core import clock
 from juki.core.errors import JukiError
 from juki.register.access import access_resident
+from juki.register.requesters import IdentityDocument
 from juki.register.views.common import actor, error_page
 from juki.security.access import requires
 from juki.web.downloads import attachment
@@ -45,7 +46,6 @@ from .models import (
     Certificate,
     CertificateStatus,
     DocumentType,
-    IdentityDocument,
     PurposeCategory,
     RequesterType,
 )

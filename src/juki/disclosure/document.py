@@ -34,6 +34,7 @@ from juki.audit.events import EventType, Outcome, event_type_label, outcome_labe
 from juki.audit.log import record
 from juki.audit.models import AuditEvent, AuditEventTarget
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError, ValidationFailed
 from juki.register.access import MASKED_MY_NUMBER
 from juki.register.models import Change, ChangeState, OutboxEvent, RecordStatus, ResidentRecord
@@ -294,7 +295,7 @@ def build_document(req: DisclosureRequest) -> DisclosureDocument:
     )
 
 
-def disclosure_document(actor: Any, request_id: int, *, output: str = "html") -> DisclosureDocument:
+def disclosure_document(actor: Actor, request_id: int, *, output: str = "html") -> DisclosureDocument:
     """開示文書の作成: for a 開示 request in progress or completed; audited with the person as target.
 
     ``output`` ("html" or "pdf") is recorded in the event's detail as ``format``.

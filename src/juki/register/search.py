@@ -51,6 +51,7 @@ from django.db.models.functions import Concat, Replace
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record as audit
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.identifiers import my_number as my_number_id
@@ -129,7 +130,7 @@ def search_limit() -> int:
     return int(getattr(settings, "JUKI_SEARCH_LIMIT", DEFAULT_LIMIT))
 
 
-def search_residents(actor: Any, criteria: SearchCriteria, *, limit: int | None = None,
+def search_residents(actor: Actor, criteria: SearchCriteria, *, limit: int | None = None,
                      count_matches: bool = False) -> SearchResult:
     """Search the register; refuses a too-broad search (``SEARCH_TOO_BROAD``); always audited.
 
@@ -244,7 +245,7 @@ def _count(queries: list[QuerySet[ResidentRecord]]) -> int:
     return min(total, COUNT_CAP)
 
 
-def _log(actor: Any, function: Function, criteria: dict[str, Any], *, outcome: str, targets: list[str],
+def _log(actor: Actor, function: Function, criteria: dict[str, Any], *, outcome: str, targets: list[str],
          detail: dict[str, Any]) -> None:
     audit(
         EventType.RESIDENT_SEARCH, action="search", function=function.value, outcome=outcome,

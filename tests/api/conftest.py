@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from tests.register.factories import City, add_household, small_city
 
-from juki.security.actions import Actor, do_create_api_client
+from juki.core.actor import Actor
+from juki.security.actions import do_create_api_client
 
 
 @pytest.fixture(autouse=True)
@@ -30,5 +31,5 @@ def household(city: City) -> list[Any]:
 def api_client(client_id: str, *functions: str) -> Client:
     """A Django test client authenticated as a new API client granted ``functions``."""
     created = do_create_api_client(client_id, f"試験システム {client_id}", ["127.0.0.1/32"], list(functions),
-                                   acting=Actor.cli())
+                                   actor=Actor.cli())
     return Client(HTTP_AUTHORIZATION=f"Bearer {created.token}")

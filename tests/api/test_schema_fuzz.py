@@ -29,7 +29,8 @@ from schemathesis.specs.openapi.checks import (
 from tests.register.factories import add_household, small_city
 
 from juki.api.app import api
-from juki.security.actions import Actor, do_create_api_client
+from juki.core.actor import Actor
+from juki.security.actions import do_create_api_client
 from juki.security.roles import API_FUNCTIONS
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
@@ -47,7 +48,7 @@ def token(db: None, settings: Any) -> Iterator[str]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     add_household(small_city(), [{}, {"given_name": "花子", "given_name_kana": "ハナコ", "sex": 2}])
     created = do_create_api_client("fuzz", "試験システム", ["127.0.0.1/32"], sorted(f.value for f in API_FUNCTIONS),
-                                   acting=Actor.cli())
+                                   actor=Actor.cli())
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:

@@ -31,6 +31,7 @@ from juki.audit.checkpoints import do_write_checkpoint, statement
 from juki.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 from juki.audit.verify import FaultKind, verify
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.keys import provider
 
 from .helpers import append_events, execute, rehash_from, truncate_tail
@@ -113,7 +114,7 @@ def test_automatic_checkpoints_leave_no_undetectable_tail_beyond_n_events(every_
 @committing
 def test_a_rewritten_and_rehashed_chain_whose_checkpoints_were_removed_differs_from_the_outside_head(manual_only):
     append_events(10)
-    do_write_checkpoint()  # seq 10, event 11
+    do_write_checkpoint(actor=Actor.system("tests"))  # seq 10, event 11
     # The superuser removes the checkpoint and its event, rewrites seq 3 and re-hashes onwards.
     triggers.remove(connection)
     execute("DELETE FROM audit_auditevent WHERE seq = 11")
@@ -250,9 +251,9 @@ def fail(head: dict, line: str) -> None:
 def test_each_head_is_one_signed_json_line_in_an_owner_only_append_only_file(manual_only):
     path = settings.JUKI_AUDIT_HEADS_FILE
     append_events(3)
-    first = do_write_checkpoint()
+    first = do_write_checkpoint(actor=Actor.system("tests"))
     append_events(2, start=3)
-    second = do_write_checkpoint()
+    second = do_write_checkpoint(actor=Actor.system("tests"))
     lines = path.read_text().splitlines()
     assert len(lines) == 2 and stat.S_IMODE(os.stat(path).st_mode) == 0o600
     head = json.loads(lines[1])
@@ -276,7 +277,7 @@ def test_heads_go_to_the_hooks_and_the_command_and_a_failing_hook_changes_nothin
                                         f"open({str(shipped)!r}, 'ab').write(sys.stdin.buffer.read())\"")
     collected.clear()
     append_events(2)
-    cp = do_write_checkpoint()
+    cp = do_write_checkpoint(actor=Actor.system("tests"))
     line = settings.JUKI_AUDIT_HEADS_FILE.read_text()
     assert collected == [(heads.head_record(cp), line)]
     assert shipped.read_text() == line
@@ -285,7 +286,7 @@ def test_heads_go_to_the_hooks_and_the_command_and_a_failing_hook_changes_nothin
 
 def test_a_head_that_rolled_back_is_never_published(db, manual_only, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        do_write_checkpoint()
+        do_write_checkpoint(actor=Actor.system("tests"))
     assert len(callbacks) == 1  # published only on commit; the test's transaction rolls back
     assert heads_in_file() == []
 
@@ -293,7 +294,7 @@ def test_a_head_that_rolled_back_is_never_published(db, manual_only, django_capt
 @committing
 def test_a_forged_or_unreadable_line_in_the_heads_file_fails_verify(manual_only):
     append_events(3)
-    cp = do_write_checkpoint()
+    cp = do_write_checkpoint(actor=Actor.system("tests"))
     record = heads.head_record(cp)
     path = settings.JUKI_AUDIT_HEADS_FILE
     heads.append_line(path, json.dumps({**record, "seq": 2, "hash": AuditEvent.objects.get(seq=2).hash}) + "\n")
@@ -306,7 +307,7 @@ def test_a_forged_or_unreadable_line_in_the_heads_file_fails_verify(manual_only)
 @committing
 def test_verify_checks_a_shipped_copy_named_with_heads(manual_only, capsys, tmp_path):
     append_events(5)
-    do_write_checkpoint()
+    do_write_checkpoint(actor=Actor.system("tests"))
     copy = tmp_path / "copy.jsonl"
     copy.write_text(settings.JUKI_AUDIT_HEADS_FILE.read_text())
     settings.JUKI_AUDIT_HEADS_FILE.unlink()  # the local file is gone (or was never kept)
@@ -319,9 +320,9 @@ def test_verify_checks_a_shipped_copy_named_with_heads(manual_only, capsys, tmp_
 @committing
 def test_from_checkpoint_still_checks_the_last_outside_head(manual_only):
     append_events(5)
-    do_write_checkpoint()  # 5
+    do_write_checkpoint(actor=Actor.system("tests"))  # 5
     append_events(5, start=5)
-    do_write_checkpoint()  # 11
+    do_write_checkpoint(actor=Actor.system("tests"))  # 11
     truncate_tail(8)
     result = verify(from_checkpoint=True)
     assert result.start_seq == 5 and result.first.kind == FaultKind.OUTSIDE_HEAD_MISSING
@@ -339,7 +340,7 @@ def test_heads_in_an_archived_range_are_left_to_the_archive_and_the_boundary_is_
     monkeypatch.setattr(clock, "now", lambda: timezone.make_aware(
         dt.datetime.combine(years_before(clock.today(), 12), dt.time(10))))
     append_events(3)
-    do_write_checkpoint()  # seq 3, twelve years ago
+    do_write_checkpoint(actor=Actor.system("tests"))  # seq 3, twelve years ago
     append_events(1, start=3)  # seq 5
     monkeypatch.setattr(clock, "now", real_now)
     append_events(3, start=5)  # 6–8, today

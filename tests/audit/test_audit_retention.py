@@ -28,6 +28,7 @@ from juki.audit.retention import (
 )
 from juki.audit.verify import FaultKind, verify
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.register import provision_records
 
 from .helpers import append_events, execute
@@ -71,7 +72,7 @@ def test_archive_of_a_log_dated_9_years_364_days_ago_is_refused(aged_log: dict[s
     """D2.9: the audit log is kept at least 10 years; one day short is refused."""
     before = years_before(TODAY(), 10) + dt.timedelta(days=1)  # 9 years 364/365 days ago
     with pytest.raises(RetentionTooShort) as info:
-        do_archive_audit_log(before=before, out_dir=tmp_path)
+        do_archive_audit_log(before=before, out_dir=tmp_path, actor=Actor.system("tests"))
     assert info.value.code == "RETENTION_TOO_SHORT"
     assert "10年間" in info.value.message
     assert AuditEvent.objects.count() == 8
@@ -102,7 +103,7 @@ def test_cli_refusal_exits_2_and_is_audited(aged_log: dict[str, int], tmp_path: 
 
 
 def test_archive_exports_then_deletes_only_events_before_the_cutoff(aged_log: dict[str, int], tmp_path: Path) -> None:
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, operator={"os_user": "ops"})
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.cli())
 
     assert (result.first_seq, result.last_seq, result.count) == (1, 5, 5)
     assert AuditEvent.objects.order_by("seq").first().seq == 6
@@ -138,7 +139,7 @@ def test_event_type_labels_exist_for_the_retention_events() -> None:
 
 def test_dry_run_changes_nothing(aged_log: dict[str, int], tmp_path: Path) -> None:
     events, cps = AuditEvent.objects.count(), AuditCheckpoint.objects.count()
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, dry_run=True)
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, dry_run=True, actor=Actor.system("tests"))
     assert (result.first_seq, result.last_seq, result.count) == (1, 5, 5)
     assert AuditEvent.objects.count() == events and AuditCheckpoint.objects.count() == cps
     assert not list(tmp_path.iterdir())
@@ -163,7 +164,7 @@ def test_a_broken_log_is_not_archived(aged_log: dict[str, int], tmp_path: Path,
     execute("UPDATE audit_auditevent SET purpose = 'x' WHERE seq = 2")
     triggers.install(connection)
     with pytest.raises(retention.ArchiveRefused):
-        do_archive_audit_log(before=_cutoff(), out_dir=tmp_path)
+        do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.system("tests"))
     assert AuditEvent.objects.filter(seq=2).exists() and not list(tmp_path.iterdir())
 
 
@@ -171,21 +172,21 @@ def test_a_broken_log_is_not_archived(aged_log: dict[str, int], tmp_path: Path,
 
 
 def test_verify_starts_at_the_boundary_checkpoint_after_archive(aged_log: dict[str, int], tmp_path: Path) -> None:
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path)
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.system("tests"))
     full = verify()
     assert full.ok, full.summary()
     assert full.start_seq == 5 and full.start_checkpoint_id == result.checkpoint_id
     assert full.first_seq == 6
     assert verify(from_checkpoint=True).ok
     append_events(2, start=20)
-    do_write_checkpoint()
+    do_write_checkpoint(actor=Actor.system("tests"))
     assert verify().ok and verify(from_checkpoint=True).ok
 
 
 def test_verify_fails_when_the_boundary_checkpoint_is_removed(
     aged_log: dict[str, int], tmp_path: Path, drop_triggers: Callable[[], None],
 ) -> None:
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path)
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.system("tests"))
     drop_triggers()
     execute("DELETE FROM audit_auditcheckpoint WHERE id = %s", [result.checkpoint_id])
     res = verify()
@@ -196,7 +197,7 @@ def test_verify_fails_when_the_boundary_checkpoint_is_removed(
 def test_verify_fails_when_the_boundary_checkpoint_is_forged(
     aged_log: dict[str, int], tmp_path: Path, drop_triggers: Callable[[], None],
 ) -> None:
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path)
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.system("tests"))
     drop_triggers()
     execute("UPDATE audit_auditcheckpoint SET signature = %s WHERE id = %s", ["00" * 64, result.checkpoint_id])
     res = verify()
@@ -209,7 +210,7 @@ def test_deleting_old_events_outside_the_archive_path_is_still_detected(
     aged_log: dict[str, int], drop_triggers: Callable[[], None],
 ) -> None:
     """A valid ordinary checkpoint at the gap is not enough: only an audited archive counts."""
-    do_write_checkpoint()  # seq 8 signed, AUDIT_CHECKPOINT at 9
+    do_write_checkpoint(actor=Actor.system("tests"))  # seq 8 signed, AUDIT_CHECKPOINT at 9
     append_events(1, start=30)
     drop_triggers()
     execute("DELETE FROM audit_auditeventtarget WHERE event_id IN (SELECT id FROM audit_auditevent WHERE seq <= 8)")
@@ -222,7 +223,7 @@ def test_deleting_old_events_outside_the_archive_path_is_still_detected(
 
 
 def test_archive_file_verifies_and_a_modified_archive_is_detected(aged_log: dict[str, int], tmp_path: Path) -> None:
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path)
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.system("tests"))
     check = verify_archive(result.archive_path)
     assert check.ok, check.problems
     assert check.count == 5
@@ -242,7 +243,7 @@ def test_archive_file_verifies_and_a_modified_archive_is_detected(aged_log: dict
 def test_archive_with_a_dropped_event_and_rewritten_manifest_is_detected(aged_log: dict[str, int],
                                                                          tmp_path: Path) -> None:
     """Someone who rewrites both the file and the manifest hash still cannot sign a new boundary."""
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path)
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.system("tests"))
     lines = [json.loads(x) for x in gzip.open(result.archive_path, "rb")][:-1]
     with gzip.open(result.archive_path, "wb") as gz:
         for item in lines:
@@ -259,7 +260,7 @@ def test_archive_with_a_dropped_event_and_rewritten_manifest_is_detected(aged_lo
 
 
 def test_cli_verify_archive_exits_1_on_a_modified_archive(aged_log: dict[str, int], tmp_path: Path) -> None:
-    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path)
+    result = do_archive_audit_log(before=_cutoff(), out_dir=tmp_path, actor=Actor.system("tests"))
     data = bytearray(Path(result.archive_path).read_bytes())
     data[-12] ^= 0xFF
     Path(result.archive_path).write_bytes(bytes(data))
@@ -298,7 +299,7 @@ def test_provision_records_younger_than_7_years_cannot_be_purged(outbox: dict[st
 
     before = years_before(TODAY(), 7) + dt.timedelta(days=1)
     with pytest.raises(RetentionTooShort):
-        provision_records.do_purge_provision_records(before=before)
+        provision_records.do_purge_provision_records(before=before, actor=Actor.system("tests"))
     assert OutboxEvent.objects.count() == 3
 
 
@@ -306,9 +307,9 @@ def test_provision_records_sent_before_the_cutoff_are_purged_and_audited(outbox:
     from juki.register.models import OutboxEvent
 
     before = years_before(TODAY(), 7)
-    dry = provision_records.do_purge_provision_records(before=before, dry_run=True)
+    dry = provision_records.do_purge_provision_records(before=before, dry_run=True, actor=Actor.system("tests"))
     assert dry.purged == 1 and OutboxEvent.objects.count() == 3
-    result = provision_records.do_purge_provision_records(before=before, operator={"os_user": "ops"})
+    result = provision_records.do_purge_provision_records(before=before, actor=Actor.cli())
     assert result.purged == 1 and result.unsent_kept == 1
     assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {outbox["old_unsent"], outbox["recent_sent"]}
     event = AuditEvent.objects.get(event_type=EventType.PROVISION_RECORDS_PURGED)
@@ -335,8 +336,8 @@ def test_archives_chain_one_after_another(db: None, monkeypatch: pytest.MonkeyPa
         append_events(n, start=start)
     monkeypatch.setattr(clock, "now", real_now)
     append_events(2, start=10)
-    first = do_archive_audit_log(before=_cutoff(13), out_dir=tmp_path)
-    second = do_archive_audit_log(before=_cutoff(11), out_dir=tmp_path)
+    first = do_archive_audit_log(before=_cutoff(13), out_dir=tmp_path, actor=Actor.system("tests"))
+    second = do_archive_audit_log(before=_cutoff(11), out_dir=tmp_path, actor=Actor.system("tests"))
     assert (first.first_seq, first.last_seq) == (1, 3)
     assert (second.first_seq, second.last_seq) == (4, 5)
     assert verify_archive(first.archive_path).ok and verify_archive(second.archive_path).ok

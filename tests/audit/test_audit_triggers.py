@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from juki.audit import triggers
 from juki.audit.checkpoints import do_write_checkpoint
 from juki.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent, AuditEventTarget
+from juki.core.actor import Actor
 
 from .helpers import execute
 
@@ -47,7 +48,7 @@ def test_update_of_the_person_index_is_refused(log):
 
 
 def test_checkpoints_cannot_be_updated_or_deleted(log):
-    cp = do_write_checkpoint()
+    cp = do_write_checkpoint(actor=Actor.system("tests"))
     _refused("UPDATE audit_auditcheckpoint SET seq = 1 WHERE id = %s", [cp.pk])
     _refused("DELETE FROM audit_auditcheckpoint WHERE id = %s", [cp.pk])
     assert AuditCheckpoint.objects.get(pk=cp.pk).seq == cp.seq

@@ -18,6 +18,7 @@ from juki.audit.log import record
 from juki.audit.models import AuditChainHead, AuditEvent, AuditEventTarget
 from juki.audit.verify import FaultKind, verify
 from juki.core import clock
+from juki.core.actor import Actor
 
 from .helpers import append_events, rehash_from, renumber, stored_fields
 
@@ -162,7 +163,7 @@ def test_a_whole_chain_rewrite_passes_the_chain_alone(log, drop_triggers):
 
 
 def test_a_whole_chain_rewrite_is_caught_by_the_signed_checkpoint(log, drop_triggers):
-    cp = do_write_checkpoint()  # signs seq 10, then records seq 11
+    cp = do_write_checkpoint(actor=Actor.system("tests"))  # signs seq 10, then records seq 11
     append_events(3, start=20)
     drop_triggers()
     AuditEvent.objects.filter(seq=4).update(staff_id="someone-else")
@@ -174,7 +175,7 @@ def test_a_whole_chain_rewrite_is_caught_by_the_signed_checkpoint(log, drop_trig
 
 
 def test_from_checkpoint_trusts_what_the_checkpoint_signed(log, drop_triggers):
-    cp = do_write_checkpoint()
+    cp = do_write_checkpoint(actor=Actor.system("tests"))
     append_events(5, start=20)
     drop_triggers()
     AuditEvent.objects.filter(seq=2).update(staff_id="someone-else")  # before the checkpoint
@@ -185,7 +186,7 @@ def test_from_checkpoint_trusts_what_the_checkpoint_signed(log, drop_triggers):
 
 
 def test_from_checkpoint_catches_changes_after_it(log, drop_triggers):
-    do_write_checkpoint()
+    do_write_checkpoint(actor=Actor.system("tests"))
     append_events(5, start=20)
     drop_triggers()
     AuditEvent.objects.filter(seq=14).update(purpose="変更")
@@ -199,7 +200,7 @@ def test_from_checkpoint_without_checkpoints_starts_at_the_genesis(log):
 
 
 def test_a_checkpoint_beyond_the_last_event_reveals_a_truncated_tail(log, drop_triggers):
-    do_write_checkpoint()  # signs seq 10; the checkpoint event is seq 11
+    do_write_checkpoint(actor=Actor.system("tests"))  # signs seq 10; the checkpoint event is seq 11
     drop_triggers()
     for seq in (11, 10, 9):
         event = AuditEvent.objects.get(seq=seq)

@@ -20,6 +20,7 @@ from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
 from juki.certificates import actions
 from juki.certificates.actions import (
+    IssueRequest,
     do_issue_certificate,
     do_reprint_certificate,
     do_void_certificate,
@@ -27,8 +28,8 @@ from juki.certificates.actions import (
 )
 from juki.certificates.models import Certificate, CertificateRequest, CertificateStatus
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.register.changes.workflow import Actor
 from juki.register.models import RecordStatus, RemovalReason
 from juki.security.models import Staff
 from juki.security.roles import Role
@@ -87,7 +88,7 @@ def refusals() -> list[AuditEvent]:
 def assert_refused(counter: Actor, code: str, outcome: str = Outcome.INVALID, **request: Any) -> JukiError:
     before = (Certificate.objects.count(), CertificateRequest.objects.count(), len(refusals()))
     with pytest.raises(JukiError) as exc:
-        do_issue_certificate(counter, **request)
+        do_issue_certificate(IssueRequest.from_form(**request), actor=counter)
     assert exc.value.code == code
     assert (Certificate.objects.count(), CertificateRequest.objects.count()) == before[:2], "nothing issued"
     events = refusals()
@@ -104,7 +105,7 @@ def assert_refused(counter: Actor, code: str, outcome: str = Outcome.INVALID, **
 def test_a_person_gets_their_resident_copy_signed_stored_encrypted_in_the_ledger_and_audited(counter, family):
     """住基法12条: the person asks for their own 住民票の写し; the ledger row holds everything."""
     me = family[0]
-    cert = do_issue_certificate(counter, **own_request(me))
+    cert = do_issue_certificate(IssueRequest.from_form(**own_request(me)), actor=counter)
 
     assert re.fullmatch(rf"{clock.today().year}-\d{{6}}", cert.issuance_number)
     assert cert.status == CertificateStatus.ISSUED and cert.issued_by == "clerk01"
@@ -132,8 +133,8 @@ def test_a_person_gets_their_resident_copy_signed_stored_encrypted_in_the_ledger
 def test_a_household_member_may_ask_for_the_whole_household_under_article_12(counter, family):
     """住基法12条1項: a member of the same household (per the register) may ask for the others."""
     child = family[1]
-    cert = do_issue_certificate(counter, **own_request(
-        child, document_type="copy_household", person_ids=[family[0].person_id, child.person_id]))
+    cert = do_issue_certificate(IssueRequest.from_form(**own_request(
+        child, document_type="copy_household", person_ids=[family[0].person_id, child.person_id])), actor=counter)
     text = pdf_text(open_pdf(cert))
     assert "太郎1" in text and "太郎2" in text
 
@@ -179,7 +180,7 @@ def test_a_public_body_needs_its_name_purpose_and_official_id_and_pays_no_fee(co
     assert_refused(counter, "CERTIFICATE_PURPOSE_REQUIRED", **{**base, "purpose": ""})
     assert_refused(counter, "CERTIFICATE_OFFICIAL_ID_REQUIRED", **{**base, "identity_document": "driving_licence"})
     assert_refused(counter, "CERTIFICATE_REQUESTER_NAME_REQUIRED", **{**base, "requester_name": " "})
-    cert = do_issue_certificate(counter, **base, copies=2)
+    cert = do_issue_certificate(IssueRequest.from_form(**base, copies=2), actor=counter)
     assert cert.fee_yen == 0 and cert.request.fee_exemption == "公用請求"
 
 
@@ -191,8 +192,8 @@ def test_a_third_party_without_a_purpose_is_refused_and_nothing_is_issued(counte
 
 def test_a_third_partys_purpose_and_its_legal_ground_are_recorded(counter, family):
     """住基法12条の3第1項各号: 自己の権利行使・義務履行 / 国等への提出 / その他正当な理由."""
-    cert = do_issue_certificate(counter, **third_party(family[0], purpose_category="submission",
-                                                       purpose="家庭裁判所への提出"))
+    cert = do_issue_certificate(IssueRequest.from_form(**third_party(family[0], purpose_category="submission",
+                                                       purpose="家庭裁判所への提出")), actor=counter)
     req = cert.request
     assert (req.requester_type, req.purpose_category, req.purpose) == ("third_party", "submission", "家庭裁判所への提出")
     event = AuditEvent.objects.get(event_type=EventType.CERTIFICATE_ISSUED)
@@ -214,7 +215,7 @@ def test_my_number_and_domicile_are_refused_unless_the_person_or_household_asks(
 def test_a_my_number_copy_prints_the_number_and_audits_a_purpose_bound_reveal(counter, family):
     """The My Number is decrypted inside the action for this purpose only; never logged in clear."""
     me = family[0]
-    cert = do_issue_certificate(counter, **own_request(me, options={"my_number": True}))
+    cert = do_issue_certificate(IssueRequest.from_form(**own_request(me, options={"my_number": True})), actor=counter)
     text = pdf_text(open_pdf(cert)).replace(" ", "")
     assert MY_NUMBER in text
     reveal = AuditEvent.objects.get(event_type=EventType.MY_NUMBER_REVEALED)
@@ -242,7 +243,7 @@ def test_an_unknown_person_is_refused(counter, family):
 
 def test_staff_without_the_issuing_function_are_refused(auditor, terminal, family):
     with pytest.raises(JukiError) as exc:
-        do_issue_certificate(Actor(auditor, terminal.terminal_id), **own_request(family[0]))
+        do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=Actor(auditor, terminal.terminal_id))
     assert exc.value.code == "FORBIDDEN" and not Certificate.objects.exists()
 
 
@@ -280,7 +281,7 @@ def test_the_named_offender_is_refused_even_as_a_public_body_request(counter, fa
 
 
 def test_the_person_under_protection_still_gets_their_own_copy(counter, family, protected):
-    cert = do_issue_certificate(counter, **own_request(family[0]))
+    cert = do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
     assert cert.status == CertificateStatus.ISSUED
     assert AuditEvent.objects.get(event_type=EventType.CERTIFICATE_ISSUED).detail["protection_warnings"] == 1
 
@@ -290,7 +291,7 @@ def test_the_person_under_protection_still_gets_their_own_copy(counter, family, 
 
 def test_issuance_numbers_are_consecutive_and_a_refused_issue_uses_none(counter, family, monkeypatch):
     """Gap-free: the number is drawn in the issuing transaction and rolls back with a failure."""
-    first = do_issue_certificate(counter, **own_request(family[0]))
+    first = do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
     from juki.certificates import documents
 
     def broken(*a: Any, **k: Any) -> Any:
@@ -298,9 +299,9 @@ def test_issuance_numbers_are_consecutive_and_a_refused_issue_uses_none(counter,
 
     monkeypatch.setattr(documents, "render", broken)
     with pytest.raises(JukiError):
-        do_issue_certificate(counter, **own_request(family[0]))
+        do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
     monkeypatch.undo()
-    second = do_issue_certificate(counter, **own_request(family[0]))
+    second = do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
     n1, n2 = (int(c.issuance_number.split("-")[1]) for c in (first, second))
     assert n2 == n1 + 1
     assert Certificate.objects.count() == 2 and CertificateRequest.objects.count() == 2
@@ -310,8 +311,8 @@ def test_issuance_numbers_are_consecutive_and_a_refused_issue_uses_none(counter,
 
 
 def test_a_reprint_is_a_new_ledger_row_and_voids_the_original_without_a_fee(counter, family):
-    original = do_issue_certificate(counter, **own_request(family[0]))
-    reprint = do_reprint_certificate(counter, original.pk, reason="プリンタの紙詰まり")
+    original = do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
+    reprint = do_reprint_certificate(original.pk, reason="プリンタの紙詰まり", actor=counter)
     original.refresh_from_db()
     assert reprint.reprint_of_id == original.pk and reprint.request_id == original.request_id
     assert reprint.issuance_number != original.issuance_number
@@ -321,45 +322,45 @@ def test_a_reprint_is_a_new_ledger_row_and_voids_the_original_without_a_fee(coun
     event = AuditEvent.objects.get(event_type=EventType.CERTIFICATE_REPRINTED)
     assert event.action == "print" and event.detail["reprint_of"] == original.issuance_number
     with pytest.raises(JukiError) as exc:
-        do_reprint_certificate(counter, original.pk, reason="再度")
+        do_reprint_certificate(original.pk, reason="再度", actor=counter)
     assert exc.value.code == "CERTIFICATE_VOIDED"
 
 
 def test_a_reprint_needs_a_reason(counter, family):
-    cert = do_issue_certificate(counter, **own_request(family[0]))
+    cert = do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
     with pytest.raises(JukiError) as exc:
-        do_reprint_certificate(counter, cert.pk, reason=" ")
+        do_reprint_certificate(cert.pk, reason=" ", actor=counter)
     assert exc.value.code == "CERTIFICATE_REPRINT_REASON_REQUIRED"
     assert Certificate.objects.count() == 1 and refusals()[-1].action == "reprint"
 
 
 def test_voiding_needs_a_reason_and_records_who_and_when(counter, family):
-    cert = do_issue_certificate(counter, **own_request(family[0]))
+    cert = do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
     with pytest.raises(JukiError) as exc:
-        do_void_certificate(counter, cert.pk, reason="")
+        do_void_certificate(cert.pk, reason="", actor=counter)
     assert exc.value.code == "CERTIFICATE_VOID_REASON_REQUIRED"
-    do_void_certificate(counter, cert.pk, reason="請求者の申出による取消し")
+    do_void_certificate(cert.pk, reason="請求者の申出による取消し", actor=counter)
     cert.refresh_from_db()
     assert (cert.status, cert.voided_by, cert.void_reason) == ("voided", "clerk01", "請求者の申出による取消し")
     assert cert.voided_at is not None
     with pytest.raises(JukiError) as exc:
-        do_void_certificate(counter, cert.pk, reason="二度目")
+        do_void_certificate(cert.pk, reason="二度目", actor=counter)
     assert exc.value.code == "CERTIFICATE_ALREADY_VOIDED"
     event = AuditEvent.objects.get(event_type=EventType.CERTIFICATE_VOIDED)
     assert event.targets == [f"{family[0].person_id:010d}"]
 
 
 def test_only_the_issuer_may_download_the_pdf_on_the_day_while_valid(counter, family, make_staff, terminal):
-    cert = do_issue_certificate(counter, **own_request(family[0]))
-    pdf, name = actions.do_download_certificate(counter, cert.pk)
+    cert = do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
+    pdf, name = actions.do_download_certificate(cert.pk, actor=counter)
     assert pdf.startswith(b"%PDF") and name == f"certificate-{cert.issuance_number}.pdf"
     other = Actor(make_staff("clerk02", Role.CLERK), terminal.terminal_id)
     with pytest.raises(JukiError) as exc:
-        actions.do_download_certificate(other, cert.pk)
+        actions.do_download_certificate(cert.pk, actor=other)
     assert exc.value.code == "CERTIFICATE_NOT_YOURS"
-    do_void_certificate(counter, cert.pk, reason="取消し")
+    do_void_certificate(cert.pk, reason="取消し", actor=counter)
     with pytest.raises(JukiError) as exc:
-        actions.do_download_certificate(counter, cert.pk)
+        actions.do_download_certificate(cert.pk, actor=counter)
     assert exc.value.code == "CERTIFICATE_VOIDED"
 
 
@@ -370,7 +371,7 @@ def test_issuing_counts_as_a_print_in_the_access_review(counter, family):
     """Hiroshima digest D2.13 / jlis-001b §5: the review counts prints per staff member."""
     from juki.review.report import build_review
 
-    do_issue_certificate(counter, **own_request(family[0]))
+    do_issue_certificate(IssueRequest.from_form(**own_request(family[0])), actor=counter)
     today = clock.today()
     review = build_review(today, today)
     line = next(s for s in review.staff if s.staff_id == "clerk01")

@@ -14,10 +14,10 @@ import pytest
 from django.db import connection, connections
 from tests.register.factories import add_household, small_city
 
-from juki.certificates.actions import do_issue_certificate
+from juki.certificates.actions import IssueRequest, do_issue_certificate
 from juki.certificates.models import Certificate
 from juki.core import clock
-from juki.register.changes.workflow import Actor
+from juki.core.actor import Actor
 
 THREADS = 8 if connection.vendor == "postgresql" else 4
 
@@ -34,9 +34,9 @@ def test_concurrent_issues_get_distinct_consecutive_numbers(clerk, terminal):
         try:
             start.wait(timeout=60)
             rec: Any = people[i]
-            do_issue_certificate(counter, document_type="copy_personal", person_ids=[rec.person_id],
+            do_issue_certificate(IssueRequest.from_form(document_type="copy_personal", person_ids=[rec.person_id],
                                  requester_type="self", requester_name=rec.full_name,
-                                 requester_person_id=rec.person_id, identity_document="passport")
+                                 requester_person_id=rec.person_id, identity_document="passport"), actor=counter)
         except BaseException as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
         finally:

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from tests.register.factories import add_household, small_city
 
-from juki.certificates.actions import do_issue_certificate, do_reprint_certificate
+from juki.certificates.actions import IssueRequest, do_issue_certificate, do_reprint_certificate
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.disclosure import actions
 from juki.disclosure.document import disclosure_document
 from juki.disclosure.models import RequestKind
-from juki.register.changes.workflow import Actor
+from juki.register.requesters import Requester
 
 
 @pytest.fixture(autouse=True)
@@ -30,16 +31,16 @@ def test_the_disclosure_document_lists_certificates_issued_about_the_person(cler
     me, child = add_household(city, [{}, {}])
     (other,) = add_household(city, [{"family_name": "他人"}], banchi="5番")
     counter = Actor(clerk, terminal.terminal_id, "127.0.0.1")
-    mine = do_issue_certificate(counter, document_type="copy_personal", person_ids=[me.person_id],
+    mine = do_issue_certificate(IssueRequest.from_form(document_type="copy_personal", person_ids=[me.person_id],
                                 requester_type="third_party", requester_name="債権 者", identity_document="passport",
-                                purpose="訴訟のため", purpose_category="own_rights")
-    reprint = do_reprint_certificate(counter, mine.pk, reason="紙詰まり")
-    theirs = do_issue_certificate(counter, document_type="copy_personal", person_ids=[other.person_id],
+                                purpose="訴訟のため", purpose_category="own_rights"), actor=counter)
+    reprint = do_reprint_certificate(mine.pk, reason="紙詰まり", actor=counter)
+    theirs = do_issue_certificate(IssueRequest.from_form(document_type="copy_personal", person_ids=[other.person_id],
                                   requester_type="self", requester_name="他人", requester_person_id=other.person_id,
-                                  identity_document="passport")
+                                  identity_document="passport"), actor=counter)
 
     req = actions.do_receive_disclosure_request(me.person_id, kind=RequestKind.DISCLOSURE, received_on=clock.today(),
-                                                identity_document="passport", actor=counter)
+                                                requester=Requester(identity_document="passport"), actor=counter)
     actions.do_start_disclosure_request(req.pk, actor=counter)
     doc = disclosure_document(counter, req.pk)
     numbers = [c["number"] for c in doc.certificates]

@@ -15,7 +15,7 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.certificates.models import Certificate, CertificateStatus
 from juki.core import clock
-from juki.register.changes.workflow import Actor
+from juki.core.actor import Actor
 from juki.security.roles import Role
 
 

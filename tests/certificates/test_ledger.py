@@ -19,14 +19,15 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.certificates import fees
 from juki.certificates.actions import (
+    IssueRequest,
     do_issue_certificate,
     do_reprint_certificate,
     do_void_certificate,
 )
 from juki.certificates.ledger import daily_ledger, ledger_csv
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.register.changes.workflow import Actor
 
 
 @pytest.fixture(autouse=True)
@@ -53,14 +54,14 @@ def own(rec: Any, **kw: Any) -> dict[str, Any]:
 @pytest.fixture
 def a_day(counter: Actor, family: list[Any]) -> dict[str, Any]:
     """Three requests: a 2-copy personal copy, a household copy (reprinted), a public-body copy (voided)."""
-    a = do_issue_certificate(counter, **own(family[0], copies=2))
-    b = do_issue_certificate(counter, **own(family[0], document_type="copy_household",
-                                            person_ids=[p.person_id for p in family]))
-    b2 = do_reprint_certificate(counter, b.pk, reason="紙詰まり")
-    c = do_issue_certificate(counter, document_type="copy_personal", person_ids=[family[1].person_id],
+    a = do_issue_certificate(IssueRequest.from_form(**own(family[0], copies=2)), actor=counter)
+    b = do_issue_certificate(IssueRequest.from_form(**own(family[0], document_type="copy_household",
+                                            person_ids=[p.person_id for p in family])), actor=counter)
+    b2 = do_reprint_certificate(b.pk, reason="紙詰まり", actor=counter)
+    c = do_issue_certificate(IssueRequest.from_form(document_type="copy_personal", person_ids=[family[1].person_id],
                              requester_type="public_body", requester_name="試験市税務課",
-                             identity_document="official_id", purpose="課税調査")
-    do_void_certificate(counter, c.pk, reason="誤交付")
+                             identity_document="official_id", purpose="課税調査"), actor=counter)
+    do_void_certificate(c.pk, reason="誤交付", actor=counter)
     return {"a": a, "b": b, "b2": b2, "c": c}
 
 
@@ -81,12 +82,12 @@ def test_the_daily_ledger_lists_issues_reprints_and_voids_with_totals(a_day, fam
 
 
 def test_a_void_on_a_later_day_appears_in_that_days_ledger(counter, family, monkeypatch):
-    cert = do_issue_certificate(counter, **own(family[0]))
+    cert = do_issue_certificate(IssueRequest.from_form(**own(family[0])), actor=counter)
     tomorrow = clock.today() + dt.timedelta(days=1)
     later = clock.now() + dt.timedelta(days=1)
     monkeypatch.setattr(clock, "now", lambda: later)
     monkeypatch.setattr(clock, "today", lambda: tomorrow)
-    do_void_certificate(counter, cert.pk, reason="翌日の取消し")
+    do_void_certificate(cert.pk, reason="翌日の取消し", actor=counter)
     rows = daily_ledger(tomorrow).rows
     assert [(r.cert.issuance_number, r.event, r.fee_yen) for r in rows] == [(cert.issuance_number, "無効", 0)]
 
@@ -130,7 +131,7 @@ def test_a_bad_ledger_date_is_refused(as_staff, clerk, db):
 
 def test_the_fee_is_per_copy_times_copies_from_the_configured_table(settings, counter, family):
     settings.JUKI_CERTIFICATE_FEES = '{"copy_personal": 350}'
-    cert = do_issue_certificate(counter, **own(family[0], copies=3))
+    cert = do_issue_certificate(IssueRequest.from_form(**own(family[0], copies=3)), actor=counter)
     assert cert.fee_yen == 1050 and cert.request.fee_yen == 1050
 
 
@@ -141,10 +142,10 @@ def test_the_move_out_certificate_is_free_by_default():
 
 def test_a_configured_exemption_waives_the_fee_and_an_unknown_one_is_refused(settings, counter, family):
     settings.JUKI_CERTIFICATE_FEE_EXEMPTIONS = '["生活保護の申請のため"]'
-    cert = do_issue_certificate(counter, **own(family[0], fee_exemption="生活保護の申請のため"))
+    cert = do_issue_certificate(IssueRequest.from_form(**own(family[0], fee_exemption="生活保護の申請のため")), actor=counter)
     assert cert.fee_yen == 0 and cert.request.fee_exemption == "生活保護の申請のため"
     with pytest.raises(JukiError) as exc:
-        do_issue_certificate(counter, **own(family[0], fee_exemption="知人だから"))
+        do_issue_certificate(IssueRequest.from_form(**own(family[0], fee_exemption="知人だから")), actor=counter)
     assert exc.value.code == "CERTIFICATE_FEE_EXEMPTION_UNKNOWN"
 
 

@@ -367,15 +367,14 @@ def test_certificate_issued_at_the_counter_is_confirmed_and_its_page_shows_no_re
     code and QR URL printed on it) and rejects a modified one; no personal data on the page."""
     from tests.register.factories import add_household, small_city
 
-    from juki.certificates.actions import do_issue_certificate, open_pdf
-    from juki.register.changes.workflow import Actor
+    from juki.certificates.actions import IssueRequest, do_issue_certificate, open_pdf
+    from juki.core.actor import Actor
 
     city = small_city()
     me = add_household(city, [{}])[0]
-    cert = do_issue_certificate(
-        Actor(clerk, terminal.terminal_id, "127.0.0.1"), document_type="copy_personal",
+    cert = do_issue_certificate(IssueRequest.from_form(document_type="copy_personal",
         person_ids=[me.person_id], requester_type="self", requester_name=me.full_name,
-        requester_person_id=me.person_id, identity_document="my_number_card")
+        requester_person_id=me.person_id, identity_document="my_number_card"), actor=Actor(clerk, terminal.terminal_id, "127.0.0.1"))
     pdf = open_pdf(cert)
     assert CODE_SHAPE.match(cert.verification_code)
     assert signing.verify_signature(pdf).ok

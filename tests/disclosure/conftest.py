@@ -10,7 +10,7 @@ import pytest
 from tests.register.factories import City, small_city
 
 from juki.audit.models import AuditEvent
-from juki.register.changes.workflow import Actor
+from juki.core.actor import Actor
 from juki.security.models import Staff
 from juki.security.roles import Role
 

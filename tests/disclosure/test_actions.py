@@ -16,14 +16,16 @@ from juki.core.errors import JukiError
 from juki.disclosure import actions
 from juki.disclosure.models import DisclosureRequest, RequestKind, RequestState
 from juki.register.changes.workflow import do_confirm_change, do_enter_change
+from juki.register.requesters import Requester
 
 pytestmark = pytest.mark.django_db
 
 
 def receive(rec, clerk, act, kind=RequestKind.CORRECTION, **kw):
     return actions.do_receive_disclosure_request(
-        rec.person_id, kind=kind, received_on=clock.today(), identity_document=kw.pop("doc", "driving_licence"),
-        request_text=kw.pop("text", "名の漢字が誤っている（太朗→太郎）"), actor=act(clerk), **kw)
+        rec.person_id, kind=kind, received_on=clock.today(),
+        request_text=kw.pop("text", "名の漢字が誤っている（太朗→太郎）"),
+        requester=Requester(identity_document=kw.pop("doc", "driving_licence")), actor=act(clerk), **kw)
 
 
 def test_a_correction_request_is_tracked_to_completion_with_the_change_that_made_it(city, clerk, approver, act):
@@ -117,7 +119,7 @@ def test_receiving_needs_the_identity_check_and_what_is_asked(city, clerk, act, 
 def test_an_unknown_person_is_refused(city, clerk, act):
     with pytest.raises(JukiError) as exc:
         actions.do_receive_disclosure_request("9999999", kind=RequestKind.DISCLOSURE, received_on=clock.today(),
-                                              identity_document="passport", actor=act(clerk))
+                                              requester=Requester(identity_document="passport"), actor=act(clerk))
     assert exc.value.code == "DISCLOSURE_PERSON_NOT_FOUND"
 
 

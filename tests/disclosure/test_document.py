@@ -21,6 +21,7 @@ from juki.disclosure.document import disclosure_document
 from juki.disclosure.models import RequestKind
 from juki.register.access import access_resident
 from juki.register.changes.workflow import do_confirm_change, do_enter_change
+from juki.register.requesters import Requester
 from juki.register.search import SearchCriteria, search_residents
 
 from .conftest import last_seq
@@ -63,7 +64,8 @@ def scene(city, clerk_with_office, approver, act):
     do_confirm_change(change.pk, actor=act(approver))
     seqs.append(last_seq())
     req = actions.do_receive_disclosure_request(target.person_id, kind=RequestKind.DISCLOSURE,
-                                                received_on=clock.today(), identity_document="my_number_card",
+                                                received_on=clock.today(),
+                                                requester=Requester(identity_document="my_number_card"),
                                                 actor=act(c1))
     seqs.append(last_seq())
     actions.do_start_disclosure_request(req.pk, actor=act(c1))
@@ -158,7 +160,7 @@ def test_a_removed_resident_document_shows_the_removed_record(city, clerk, act):
                                    "removed_on": dt.date(2020, 1, 10),
                                    "retention_until": entry_rules.retention_until(dt.date(2020, 1, 10))}])
     req = actions.do_receive_disclosure_request(rec.person_id, kind=RequestKind.DISCLOSURE, received_on=clock.today(),
-                                                identity_document="passport", requester="legal_representative",
+                                                requester=Requester(identity_document="passport", capacity="legal_representative"),
                                                 actor=act(clerk))
     actions.do_start_disclosure_request(req.pk, actor=act(clerk))
     doc = disclosure_document(act(clerk), req.pk)
@@ -171,8 +173,8 @@ def test_a_removed_resident_document_shows_the_removed_record(city, clerk, act):
 ])
 def test_a_document_only_for_a_disclosure_request_in_progress(city, clerk, act, kind, start, code):
     (rec,) = add_household(city, [{}])
-    req = actions.do_receive_disclosure_request(rec.person_id, kind=kind, received_on=clock.today(),
-                                                identity_document="passport", request_text="氏名の誤り",
+    req = actions.do_receive_disclosure_request(rec.person_id, kind=kind, received_on=clock.today(), request_text="氏名の誤り",
+                                                requester=Requester(identity_document="passport"),
                                                 actor=act(clerk))
     if start:
         actions.do_start_disclosure_request(req.pk, actor=act(clerk))

@@ -17,10 +17,11 @@ from tests.register.factories import add_household
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.disclosure import actions
 from juki.disclosure.models import DisclosureRequest
 from juki.register.access import access_resident
-from juki.register.changes.workflow import Actor
+from juki.register.requesters import Requester
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def _request(city, clerk, *, start: bool = True) -> tuple[DisclosureRequest, int
     actor = Actor(clerk, "T-COUNTER-01")
     access_resident(actor, rec.person_id)
     req = actions.do_receive_disclosure_request(rec.person_id, kind="disclosure", received_on=clock.today(),
-                                                identity_document="passport", actor=actor)
+                                                requester=Requester(identity_document="passport"), actor=actor)
     if start:
         actions.do_start_disclosure_request(req.pk, actor=actor)
     return req, rec.person_id

@@ -19,9 +19,11 @@ import pytest
 from tests.register.factories import add_household
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.disclosure import actions
 from juki.disclosure.document import build_document
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
+from juki.register.requesters import Requester
 from juki.security.models import Staff
 
 from .test_document_pdf import pdf_text
@@ -73,7 +75,7 @@ def request_for_document(city, clerk, approver):
                              actor=Actor(clerk, "T-COUNTER-01"))
     do_confirm_change(change.pk, actor=Actor(approver, "T-COUNTER-01"))
     req = actions.do_receive_disclosure_request(rec.person_id, kind="disclosure", received_on=clock.today(),
-                                                identity_document="passport", actor=Actor(clerk, "T-COUNTER-01"))
+                                                requester=Requester(identity_document="passport"), actor=Actor(clerk, "T-COUNTER-01"))
     actions.do_start_disclosure_request(req.pk, actor=Actor(clerk, "T-COUNTER-01"))
     return req
 

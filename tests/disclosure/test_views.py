@@ -9,6 +9,7 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
 from juki.disclosure.models import DisclosureRequest, RequestState
+from juki.register.requesters import Requester
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +52,11 @@ def test_a_refused_step_shows_its_code_and_changes_nothing(city, clerk, as_staff
 def test_personas_without_disclosure_manage_get_403_everywhere(city, clerk, as_staff, client, request, persona):
     """Only holders of DISCLOSURE_MANAGE (窓口) handle requests (security/roles.py)."""
     (rec,) = add_household(city, [{}])
+    from juki.core.actor import Actor
     from juki.disclosure import actions
-    from juki.register.changes.workflow import Actor
 
     req = actions.do_receive_disclosure_request(rec.person_id, kind="disclosure", received_on=clock.today(),
-                                                identity_document="passport", actor=Actor(clerk, "T-COUNTER-01"))
+                                                requester=Requester(identity_document="passport"), actor=Actor(clerk, "T-COUNTER-01"))
     actions.do_start_disclosure_request(req.pk, actor=Actor(clerk, "T-COUNTER-01"))
     c = as_staff(request.getfixturevalue(persona))
     for url in ("/disclosure/", f"/disclosure/{req.pk}/", f"/disclosure/{req.pk}/document/"):

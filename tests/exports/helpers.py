@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from juki.register.changes.workflow import Actor
+from juki.core.actor import Actor
 
 # Valid My Numbers (check digit per 番号法施行令), obviously synthetic.
 MY_NUMBERS = ["123456789018", "234567890121", "345678901234", "456789012346"]

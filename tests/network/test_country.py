@@ -171,11 +171,11 @@ def test_up_runs_the_country_and_an_update_travels_to_the_national_server_and_ba
     municipal = land / "nodes" / "municipal-271004"
     subprocess.run([sys.executable, "-m", "juki.cli", "django", "shell", "-c", SEED], env=country.node_env(municipal),
                    check=True, capture_output=True)
-    up = subprocess.Popen([sys.executable, "-m", "juki.cli", "network", "up", str(land), "--seconds", "60"],
+    up = subprocess.Popen([sys.executable, "-m", "juki.cli", "network", "up", str(land), "--seconds", "180"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     result, healthy = None, False
     try:
-        deadline = time.monotonic() + 50
+        deadline = time.monotonic() + 150  # 19 processes start on two cores: generous, stops at success
         while time.monotonic() < deadline and not (result and healthy):
             time.sleep(0.5)
             with sqlite3.connect(municipal / "juki.sqlite3") as c:

@@ -442,6 +442,7 @@ def test_the_identity_update_chain_runs_up_to_the_national_server_and_the_result
 def test_a_publication_is_purged_with_its_provision_record(network: Net) -> None:
     """提供記録 are kept 7 years (JUKI_PROVISION_RETENTION_YEARS); the envelope built from an
     outbox row is part of that record and goes with it, not blocking the purge."""
+    from juki.core.actor import Actor
     from juki.register import provision_records
     from juki.register.events import to_payload
     from juki.register.models import Change, OutboxEvent
@@ -455,7 +456,8 @@ def test_a_publication_is_purged_with_its_provision_record(network: Net) -> None
     assert relay.stage_register_events(ctx, actor=ctx.actor) == 1
     OutboxEvent.objects.filter(pk=row.pk).update(sent_at=long_ago)
 
-    result = provision_records.do_purge_provision_records(before=(timezone.now() - dt.timedelta(days=365 * 7 + 3)).date())
+    result = provision_records.do_purge_provision_records(before=(timezone.now() - dt.timedelta(days=365 * 7 + 3)).date(),
+                                                       actor=Actor.system("tests"))
 
     assert result.purged == 1
     assert not OutboxPublication.objects.exists()

@@ -28,12 +28,12 @@ from tests.conftest import logged_in
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.exports import crypto
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
 from juki.register.models import Change, ChangeState, ResidentRecord
 from juki.register.my_numbers import reveal
-from juki.security.actions import Actor as SecurityActor
 from juki.security.actions import do_create_api_client
 from juki.security.roles import Function, Role
 
@@ -208,7 +208,7 @@ def test_a_full_session_leaves_no_my_number_in_clear_anywhere(make_staff, termin
     # --- the residents API, as another system ----------------------------------------------------------
     created = do_create_api_client("tax-system", "税務システム", ["127.0.0.1/32"],
                                    [Function.RESIDENT_SEARCH.value, Function.RESIDENT_VIEW.value],
-                                   acting=SecurityActor.cli())
+                                   actor=Actor.cli())
     api = {"HTTP_AUTHORIZATION": f"Bearer {created.token}", "REMOTE_ADDR": "127.0.0.1"}
     assert s.get(Client(), "/api/v1/residents", {"name": "シケン", "birth": "1980-05"}, **api).status_code == 200
     for rec in (head, changer, newcomer, baby):

@@ -12,9 +12,9 @@ import pytest
 from tests.register.factories import City, add_household, small_city
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.protection import actions
 from juki.protection.models import ProtectionMeasure
-from juki.register.changes.workflow import Actor
 from juki.security.models import Staff
 from juki.security.roles import Role
 

@@ -34,9 +34,10 @@ from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.cli import COMMANDS, main
 from juki.core import keys
+from juki.core.actor import Actor
 from juki.register import my_number_keys
 from juki.register.models import Change, OutboxEvent, ResidentRecord
-from juki.register.my_number_keys import census, key_id, rotate_my_number_key
+from juki.register.my_number_keys import census, do_rotate_my_number_key, key_id
 from juki.register.my_numbers import ENCRYPTION_PURPOSE, reveal
 
 
@@ -134,7 +135,7 @@ def test_rotation_puts_every_my_number_everywhere_under_a_new_key_and_every_valu
 def test_one_audit_event_per_run_with_key_ids_and_counts_but_no_number(stored_everywhere):
     before = every_number()
     old_kid = keys.provider().current_kid(ENCRYPTION_PURPOSE)
-    result = rotate_my_number_key(batch=3)
+    result = do_rotate_my_number_key(batch=3, actor=Actor.system("tests"))
 
     (event,) = rotation_events()
     assert event.outcome == "ok" and event.function == "cli.keys"
@@ -150,7 +151,7 @@ def test_one_audit_event_per_run_with_key_ids_and_counts_but_no_number(stored_ev
 def test_the_blind_index_is_not_touched_so_search_by_number_keeps_working(stored_everywhere):
     """The index key is rotated apart (docs/privacy-keys.md); a data-key rotation leaves indexes as they were."""
     indexes = dict(ResidentRecord.objects.values_list("pk", "my_number_index"))
-    rotate_my_number_key(batch=50)
+    do_rotate_my_number_key(batch=50, actor=Actor.system("tests"))
     assert dict(ResidentRecord.objects.values_list("pk", "my_number_index")) == indexes
 
 
@@ -161,7 +162,7 @@ def test_a_stopped_rotation_resumes_with_the_same_key_when_run_again(stored_ever
     before = every_number()
     old_kid = keys.provider().current_kid(ENCRYPTION_PURPOSE)
 
-    first = rotate_my_number_key(batch=1, max_batches=2)
+    first = do_rotate_my_number_key(batch=1, max_batches=2, actor=Actor.system("tests"))
     assert first.interrupted and not first.complete and first.done_total == 2
     assert kids_in_use() == Counter({first.key_id: 2, old_kid: len(before) - 2})
     status = _run("status")
@@ -193,7 +194,7 @@ def test_a_rotation_that_fails_mid_way_keeps_its_committed_batches_and_is_finish
 
     monkeypatch.setattr(my_number_keys._Outbox, "rewrite", failing)
     with pytest.raises(ConnectionError):
-        rotate_my_number_key(batch=1)
+        do_rotate_my_number_key(batch=1, actor=Actor.system("tests"))
     new_kid = keys.provider().current_kid(ENCRYPTION_PURPOSE)
     records = ResidentRecord.objects.exclude(my_number_enc=None)
     assert {key_id(r.my_number_enc) for r in records} == {new_kid}  # batches before the crash are kept
@@ -202,7 +203,7 @@ def test_a_rotation_that_fails_mid_way_keeps_its_committed_batches_and_is_finish
     assert failed.outcome == "error" and failed.detail["error"] == "ConnectionError"
 
     monkeypatch.setattr(my_number_keys._Outbox, "rewrite", real)
-    result = rotate_my_number_key(batch=1)
+    result = do_rotate_my_number_key(batch=1, actor=Actor.system("tests"))
     assert result.complete and result.key_id == new_kid and not result.new_key
     assert set(kids_in_use()) == {new_kid}
     assert every_number() == before
@@ -286,7 +287,7 @@ def test_rotation_while_changes_are_confirmed_loses_no_number(clerk, approver):
             first_written.wait(timeout=60)  # some changes sealed under the old key already
             rotating.set()
             # A short pause between batches stands in for a large register: writers keep going.
-            results.append(rotate_my_number_key(batch=2, on_progress=lambda p: time.sleep(0.05)))
+            results.append(do_rotate_my_number_key(batch=2, on_progress=lambda p: time.sleep(0.05), actor=Actor.system("tests")))
             rotating.clear()
         except BaseException as exc:  # noqa: BLE001 — reported below
             errors.append(exc)
@@ -304,7 +305,7 @@ def test_rotation_while_changes_are_confirmed_loses_no_number(clerk, approver):
 
     # A write that sealed under the old key just before the switch may commit after the run's
     # last pass; running again finishes it (resumable), and nothing is ever unreadable.
-    rotate_my_number_key(batch=50)
+    do_rotate_my_number_key(batch=50, actor=Actor.system("tests"))
     numbers = every_number()  # decrypts everything
     records = {v for (where, _pk, _p), v in numbers.items() if where == "record"}
     assert records == seeded | entered

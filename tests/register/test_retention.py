@@ -14,6 +14,7 @@ from juki import cli
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.register import entry_rules, numbering
 from juki.register.models import (
     Change,
@@ -53,7 +54,7 @@ def test_a_record_removed_150_years_and_a_day_ago_is_purged_with_its_history(cit
     """住基法施行令34条: kept 150 years from removal; the day after, it is purged."""
     rec = removed_person(city, years_ago(150, -1))
     assert rec.retention_until < clock.today()
-    result = do_purge_expired_records(today=clock.today())
+    result = do_purge_expired_records(today=clock.today(), actor=Actor.system("tests"))
     assert (result.persons, result.versions, result.households) == (1, 1, 1)
     assert not ResidentRecord.objects.filter(person_id=rec.person_id).exists()
     assert not Person.objects.filter(pk=rec.person_id).exists()
@@ -63,7 +64,7 @@ def test_a_record_removed_150_years_and_a_day_ago_is_purged_with_its_history(cit
 def test_a_record_removed_a_day_less_than_150_years_ago_is_kept(city):
     kept = removed_person(city, years_ago(150, +1))
     exactly = removed_person(city, years_ago(150))  # retention_until == today: still within the period
-    result = do_purge_expired_records(today=clock.today())
+    result = do_purge_expired_records(today=clock.today(), actor=Actor.system("tests"))
     assert result.persons == 0
     assert ResidentRecord.objects.filter(person_id__in=[kept.person_id, exactly.person_id]).count() == 2
 
@@ -77,7 +78,7 @@ def test_residents_are_never_purged(city, clerk, approver):
         "reason": "再び居住", "person": old.person_id, "family_name": "消去", "family_name_kana": "ショウキョ",
         "birth_year": 1800, "sex": 1, "town_block": city.blocks[0].code, "banchi": "1番1号",
     })
-    result = do_purge_expired_records(today=entry_rules.add_years(clock.today(), 500))
+    result = do_purge_expired_records(today=entry_rules.add_years(clock.today(), 500), actor=Actor.system("tests"))
     assert result.persons == 0
     assert ResidentRecord.objects.filter(person_id__in=[resident.person_id, old.person_id]).count() == 3
 
@@ -85,7 +86,7 @@ def test_residents_are_never_purged(city, clerk, approver):
 def test_a_dry_run_counts_and_changes_nothing(city):
     rec = removed_person(city, years_ago(151))
     before = (ResidentRecord.objects.count(), Person.objects.count(), Household.objects.count())
-    result = do_purge_expired_records(today=clock.today(), dry_run=True)
+    result = do_purge_expired_records(today=clock.today(), dry_run=True, actor=Actor.system("tests"))
     assert (result.dry_run, result.persons, result.versions, result.households) == (True, 1, 1, 1)
     assert (ResidentRecord.objects.count(), Person.objects.count(), Household.objects.count()) == before
     assert ResidentRecord.objects.filter(person_id=rec.person_id).exists()
@@ -95,7 +96,7 @@ def test_a_dry_run_counts_and_changes_nothing(city):
 def test_one_audit_event_per_run_with_counts_and_no_personal_data(city):
     removed_person(city, years_ago(151), resident_code="")
     removed_person(city, years_ago(152), given_name="二郎")
-    do_purge_expired_records(today=clock.today(), operator={"os_user": "ops", "host": "h"})
+    do_purge_expired_records(today=clock.today(), actor=Actor.cli())
     (event,) = AuditEvent.objects.filter(event_type=EventType.RETENTION_PURGED)
     assert event.detail["persons"] == 2 and event.detail["versions"] == 2 and event.detail["dry_run"] is False
     assert event.targets == [] and not event.target_rows.exists()  # not even the addressee numbers
@@ -106,7 +107,7 @@ def test_one_audit_event_per_run_with_counts_and_no_personal_data(city):
 
 def test_purged_numbers_are_never_handed_out_again(city):
     rec = removed_person(city, years_ago(151))
-    do_purge_expired_records(today=clock.today())
+    do_purge_expired_records(today=clock.today(), actor=Actor.system("tests"))
     (next_addressee,) = numbering.allocate(numbering.ADDRESSEE)
     (next_household,) = numbering.allocate(numbering.HOUSEHOLD)
     assert next_addressee > rec.person_id and next_household > rec.household_id
@@ -123,7 +124,7 @@ def test_changes_keep_who_did_what_but_lose_the_purged_persons_data(city, clerk,
     assert OutboxEvent.objects.filter(person_id=child.person_id).exists()
     far = entry_rules.add_years(clock.today(), 150) + dt.timedelta(days=1)
 
-    result = do_purge_expired_records(today=far)
+    result = do_purge_expired_records(today=far, actor=Actor.system("tests"))
 
     assert (result.persons, result.changes_scrubbed, result.changes_trimmed) == (1, 1, 1)
     removal.refresh_from_db()
@@ -186,5 +187,5 @@ def test_change_rows_are_not_deleted(city, clerk, approver):
     (head,) = add_household(city, [{}])
     apply(clerk, approver, "ex_officio_removal", {"persons": [head.person_id], "grounds": "other", "reason": "試験"})
     count = Change.objects.count()
-    do_purge_expired_records(today=entry_rules.add_years(clock.today(), 151))
+    do_purge_expired_records(today=entry_rules.add_years(clock.today(), 151), actor=Actor.system("tests"))
     assert Change.objects.count() == count and not Person.objects.filter(pk=head.person_id).exists()

@@ -19,6 +19,7 @@ from tests.register.factories import add_household, small_city
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.security.actions import do_set_staff_own_record
 from juki.security.models import Staff
@@ -49,7 +50,7 @@ def _refused(code: str, *args, **kwargs) -> JukiError:  # type: ignore[no-untype
 
 def test_administrator_links_an_account_to_an_existing_record_and_it_is_audited(admin, clerk, residents):
     pid = residents[0].person_id
-    do_set_staff_own_record(clerk, f"{pid:010d}", acting=admin, application_no="APP-7")
+    do_set_staff_own_record(clerk, f"{pid:010d}", actor=Actor.for_staff(admin), application_no="APP-7")
 
     clerk.refresh_from_db()
     assert clerk.own_addressee_no == pid
@@ -61,9 +62,9 @@ def test_administrator_links_an_account_to_an_existing_record_and_it_is_audited(
 
 def test_relinking_and_clearing_record_before_and_after(admin, clerk, residents):
     first, second = (r.person_id for r in residents)
-    do_set_staff_own_record(clerk, first, acting=admin)
-    do_set_staff_own_record(clerk, str(second), acting=admin)
-    do_set_staff_own_record(clerk, "", acting=admin)
+    do_set_staff_own_record(clerk, first, actor=Actor.for_staff(admin))
+    do_set_staff_own_record(clerk, str(second), actor=Actor.for_staff(admin))
+    do_set_staff_own_record(clerk, "", actor=Actor.for_staff(admin))
 
     clerk.refresh_from_db()
     assert clerk.own_addressee_no is None
@@ -73,9 +74,9 @@ def test_relinking_and_clearing_record_before_and_after(admin, clerk, residents)
 
 
 def test_a_number_not_in_the_register_is_refused_and_audited(admin, clerk, residents):
-    _refused("OWN_ADDRESSEE_NO_NOT_FOUND", clerk, "9999999999", acting=admin)
-    _refused("OWN_ADDRESSEE_NO_INVALID", clerk, "12ab", acting=admin)
-    _refused("OWN_ADDRESSEE_NO_INVALID", clerk, "12345678901", acting=admin)
+    _refused("OWN_ADDRESSEE_NO_NOT_FOUND", clerk, "9999999999", actor=Actor.for_staff(admin))
+    _refused("OWN_ADDRESSEE_NO_INVALID", clerk, "12ab", actor=Actor.for_staff(admin))
+    _refused("OWN_ADDRESSEE_NO_INVALID", clerk, "12345678901", actor=Actor.for_staff(admin))
 
     clerk.refresh_from_db()
     assert clerk.own_addressee_no is None
@@ -86,15 +87,15 @@ def test_a_number_not_in_the_register_is_refused_and_audited(admin, clerk, resid
 
 def test_only_staff_managers_set_the_link_and_not_for_themselves(admin, clerk, residents):
     pid = residents[0].person_id
-    _refused("ADMIN_FORBIDDEN", admin, pid, acting=clerk)
-    _refused("STAFF_SELF_CHANGE", admin, pid, acting=admin)
+    _refused("ADMIN_FORBIDDEN", admin, pid, actor=Actor.for_staff(clerk))
+    _refused("STAFF_SELF_CHANGE", admin, pid, actor=Actor.for_staff(admin))
     assert Staff.objects.filter(own_addressee_no__isnull=False).count() == 0
 
 
 def test_one_record_is_linked_to_one_active_account(admin, clerk, approver, residents):
     pid = residents[0].person_id
-    do_set_staff_own_record(clerk, pid, acting=admin)
-    _refused("OWN_ADDRESSEE_NO_TAKEN", approver, pid, acting=admin)
+    do_set_staff_own_record(clerk, pid, actor=Actor.for_staff(admin))
+    _refused("OWN_ADDRESSEE_NO_TAKEN", approver, pid, actor=Actor.for_staff(admin))
 
 
 def test_staff_detail_screen_sets_the_number_and_shows_only_the_number(client, admin, clerk, terminal, residents):

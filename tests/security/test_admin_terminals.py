@@ -12,10 +12,10 @@ from tests.conftest import logged_in
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.security import terminals as binding
 from juki.security.actions import (
-    Actor,
     do_create_api_client,
     do_issue_enrolment_code,
     do_register_terminal,
@@ -50,7 +50,7 @@ def refused(fn, code: str, *args, **kwargs) -> JukiError:  # type: ignore[no-unt
 
 
 def test_register_terminal_with_all_functions(admin):
-    t = do_register_terminal("T-2F-05", "2階 窓口5", "市民課2階", "all", acting=admin)
+    t = do_register_terminal("T-2F-05", "2階 窓口5", "市民課2階", "all", actor=Actor.for_staff(admin))
     assert t.functions == sorted(f.value for f in TERMINAL_FUNCTIONS)
     assert t.is_active and t.binding_nonce == "" and t.enrolled_at is None  # unusable until enrolled
     (event,) = events(EventType.TERMINAL_REGISTERED)
@@ -58,7 +58,7 @@ def test_register_terminal_with_all_functions(admin):
 
 
 def test_register_terminal_restricted_to_some_functions(admin):
-    t = do_register_terminal("T-STATS", "統計端末", "", ["stats.view", Function.RESIDENT_SEARCH], acting=admin)
+    t = do_register_terminal("T-STATS", "統計端末", "", ["stats.view", Function.RESIDENT_SEARCH], actor=Actor.for_staff(admin))
     assert t.functions == ["resident.search", "stats.view"]
     assert t.allows(Function.STATS_VIEW) and not t.allows(Function.CHANGE_ENTER)
 
@@ -77,7 +77,7 @@ def test_register_terminal_restricted_to_some_functions(admin):
     ],
 )
 def test_bad_terminal_input_is_refused_and_audited(admin, terminal_id, name, functions, code):
-    refused(do_register_terminal, code, terminal_id, name, "", functions, acting=admin)
+    refused(do_register_terminal, code, terminal_id, name, "", functions, actor=Actor.for_staff(admin))
     assert Terminal.objects.count() == 1  # the fixture terminal only
     (event,) = events(EventType.TERMINAL_REGISTERED)
     assert event.outcome == Outcome.INVALID and event.detail["code"] == code
@@ -86,17 +86,17 @@ def test_bad_terminal_input_is_refused_and_audited(admin, terminal_id, name, fun
 @pytest.mark.parametrize("persona", ["clerk", "auditor"])
 def test_non_administrators_cannot_manage_terminals(request, persona, terminal):
     acting = request.getfixturevalue(persona)
-    refused(do_register_terminal, "ADMIN_FORBIDDEN", "T-X", "端末", "", "all", acting=acting)
-    refused(do_revoke_terminal, "ADMIN_FORBIDDEN", terminal, acting=acting)
-    refused(do_issue_enrolment_code, "ADMIN_FORBIDDEN", terminal, acting=acting)
-    refused(do_set_terminal_functions, "ADMIN_FORBIDDEN", terminal, "all", acting=acting)
+    refused(do_register_terminal, "ADMIN_FORBIDDEN", "T-X", "端末", "", "all", actor=Actor.for_staff(acting))
+    refused(do_revoke_terminal, "ADMIN_FORBIDDEN", terminal, actor=Actor.for_staff(acting))
+    refused(do_issue_enrolment_code, "ADMIN_FORBIDDEN", terminal, actor=Actor.for_staff(acting))
+    refused(do_set_terminal_functions, "ADMIN_FORBIDDEN", terminal, "all", actor=Actor.for_staff(acting))
     terminal.refresh_from_db()
     assert terminal.is_active and terminal.enrolment_code_hash == ""
 
 
 def test_enrolment_code_binds_a_browser_once_and_is_never_logged(admin, client):
-    t = do_register_terminal("T-NEW", "新端末", "", "all", acting=admin)
-    code = do_issue_enrolment_code(t, acting=admin)
+    t = do_register_terminal("T-NEW", "新端末", "", "all", actor=Actor.for_staff(admin))
+    code = do_issue_enrolment_code(t, actor=Actor.for_staff(admin))
     assert code not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
     (event,) = events(EventType.TERMINAL_ENROLMENT_ISSUED)
     assert event.detail["terminal"] == "T-NEW" and event.detail["expires_at"]
@@ -107,9 +107,9 @@ def test_enrolment_code_binds_a_browser_once_and_is_never_logged(admin, client):
 
 
 def test_new_enrolment_code_replaces_the_previous_one(admin):
-    t = do_register_terminal("T-NEW", "新端末", "", "all", acting=admin)
-    old = do_issue_enrolment_code(t, acting=admin)
-    new = do_issue_enrolment_code(t, acting=admin)
+    t = do_register_terminal("T-NEW", "新端末", "", "all", actor=Actor.for_staff(admin))
+    old = do_issue_enrolment_code(t, actor=Actor.for_staff(admin))
+    new = do_issue_enrolment_code(t, actor=Actor.for_staff(admin))
     assert binding.redeem_enrolment_code(old) is None
     assert binding.redeem_enrolment_code(new) is not None
 
@@ -117,13 +117,13 @@ def test_new_enrolment_code_replaces_the_previous_one(admin):
 def test_revoked_terminal_ends_sessions_and_gets_no_code(client, admin, clerk, terminal):
     logged_in(client, clerk, terminal)
     assert client.get("/").status_code == 200
-    do_revoke_terminal(terminal, acting=admin, reason="故障")
+    do_revoke_terminal(terminal, actor=Actor.for_staff(admin), reason="故障")
     terminal.refresh_from_db()
     assert not terminal.is_active and terminal.revoked_at is not None and terminal.binding_nonce == ""
     assert client.get("/").status_code == 401  # TerminalMiddleware ends the bound session
-    refused(do_issue_enrolment_code, "TERMINAL_REVOKED", terminal, acting=admin)
-    refused(do_revoke_terminal, "ALREADY_REVOKED", terminal, acting=admin)
-    refused(do_set_terminal_functions, "TERMINAL_REVOKED", terminal, "all", acting=admin)
+    refused(do_issue_enrolment_code, "TERMINAL_REVOKED", terminal, actor=Actor.for_staff(admin))
+    refused(do_revoke_terminal, "ALREADY_REVOKED", terminal, actor=Actor.for_staff(admin))
+    refused(do_set_terminal_functions, "TERMINAL_REVOKED", terminal, "all", actor=Actor.for_staff(admin))
     assert events(EventType.TERMINAL_REVOKED)[0].detail["reason"] == "故障"
 
 
@@ -132,7 +132,7 @@ def test_changing_terminal_functions_applies_at_once(client, admin, clerk, termi
     staff member whose role grants it."""
     logged_in(client, clerk, terminal)
     assert client.get("/").status_code == 200
-    do_set_terminal_functions(terminal, ["resident.view"], acting=admin)
+    do_set_terminal_functions(terminal, ["resident.view"], actor=Actor.for_staff(admin))
     terminal.refresh_from_db()
     assert terminal.functions == ["resident.view"]
     assert not terminal.allows(Function.RESIDENT_SEARCH)
@@ -141,7 +141,7 @@ def test_changing_terminal_functions_applies_at_once(client, admin, clerk, termi
 
 
 def test_cli_operator_registers_terminals(db):
-    t = do_register_terminal("T-CLI", "CLI端末", "", "all", acting=Actor.cli())
+    t = do_register_terminal("T-CLI", "CLI端末", "", "all", actor=Actor.cli())
     assert events(EventType.TERMINAL_REGISTERED)[0].staff_id.startswith("cli:")
     assert t.terminal_id == "T-CLI"
 
@@ -151,7 +151,7 @@ def test_cli_operator_registers_terminals(db):
 
 def test_api_client_token_works_only_from_listed_networks(admin, client):
     created = do_create_api_client("tax-system", "税務システム", ["127.0.0.1/32", "10.1.0.0/16"], ["api.ping"],
-                                   acting=admin)
+                                   actor=Actor.for_staff(admin))
     c = created.client
     assert c.allowed_networks == ["127.0.0.1/32", "10.1.0.0/16"] and c.functions == ["api.ping"]
     assert created.token.startswith("juki_tax-system_")
@@ -166,12 +166,12 @@ def test_api_client_token_works_only_from_listed_networks(admin, client):
 
 
 def test_revoked_api_client_token_stops_working(admin, client):
-    created = do_create_api_client("welfare", "福祉システム", ["127.0.0.1/32"], ["api.ping"], acting=admin)
-    do_revoke_api_client(created.client, acting=admin, reason="契約終了")
+    created = do_create_api_client("welfare", "福祉システム", ["127.0.0.1/32"], ["api.ping"], actor=Actor.for_staff(admin))
+    do_revoke_api_client(created.client, actor=Actor.for_staff(admin), reason="契約終了")
     created.client.refresh_from_db()
     assert not created.client.is_active and created.client.revoked_at is not None
     assert client.get("/api/v1/ping", HTTP_AUTHORIZATION=f"Bearer {created.token}").status_code == 401
-    refused(do_revoke_api_client, "ALREADY_REVOKED", created.client, acting=admin)
+    refused(do_revoke_api_client, "ALREADY_REVOKED", created.client, actor=Actor.for_staff(admin))
     assert events(EventType.API_CLIENT_REVOKED)[0].outcome == Outcome.OK
 
 
@@ -192,34 +192,34 @@ def test_revoked_api_client_token_stops_working(admin, client):
     ],
 )
 def test_bad_api_client_input_is_refused_and_audited(admin, client_id, networks, functions, code):
-    refused(do_create_api_client, code, client_id, "税務", networks, functions, acting=admin)
+    refused(do_create_api_client, code, client_id, "税務", networks, functions, actor=Actor.for_staff(admin))
     assert not ApiClient.objects.exists()
     (event,) = events(EventType.API_CLIENT_CREATED)
     assert event.outcome == Outcome.INVALID and event.detail["code"] == code
 
 
 def test_api_client_id_is_never_reused(admin):
-    first = do_create_api_client("tax", "税務", ["10.0.0.0/8"], ["api.ping"], acting=admin)
-    do_revoke_api_client(first.client, acting=admin)
-    refused(do_create_api_client, "API_CLIENT_ID_TAKEN", "TAX", "税務", ["10.0.0.0/8"], ["api.ping"], acting=admin)
+    first = do_create_api_client("tax", "税務", ["10.0.0.0/8"], ["api.ping"], actor=Actor.for_staff(admin))
+    do_revoke_api_client(first.client, actor=Actor.for_staff(admin))
+    refused(do_create_api_client, "API_CLIENT_ID_TAKEN", "TAX", "税務", ["10.0.0.0/8"], ["api.ping"], actor=Actor.for_staff(admin))
 
 
 @pytest.mark.parametrize("persona", ["clerk", "auditor"])
 def test_non_administrators_cannot_manage_api_clients(request, persona, admin):
     acting = request.getfixturevalue(persona)
-    refused(do_create_api_client, "ADMIN_FORBIDDEN", "tax", "税務", ["10.0.0.0/8"], ["api.ping"], acting=acting)
-    created = do_create_api_client("tax", "税務", ["10.0.0.0/8"], ["api.ping"], acting=admin)
-    refused(do_revoke_api_client, "ADMIN_FORBIDDEN", created.client, acting=acting)
+    refused(do_create_api_client, "ADMIN_FORBIDDEN", "tax", "税務", ["10.0.0.0/8"], ["api.ping"], actor=Actor.for_staff(acting))
+    created = do_create_api_client("tax", "税務", ["10.0.0.0/8"], ["api.ping"], actor=Actor.for_staff(admin))
+    refused(do_revoke_api_client, "ADMIN_FORBIDDEN", created.client, actor=Actor.for_staff(acting))
 
 
 def test_ipv6_networks_are_accepted(admin):
-    created = do_create_api_client("v6", "IPv6", ["2001:db8::/32"], ["api.ping"], acting=admin)
+    created = do_create_api_client("v6", "IPv6", ["2001:db8::/32"], ["api.ping"], actor=Actor.for_staff(admin))
     assert created.client.allowed_networks == ["2001:db8::/32"]
 
 
 def test_terminal_cookie_setting_is_used(admin):
     """The enrolled cookie carries the terminal and its fresh nonce (sanity check of the binding)."""
-    t = do_register_terminal("T-COOKIE", "端末", "", "all", acting=admin)
-    redeemed = binding.redeem_enrolment_code(do_issue_enrolment_code(t, acting=admin))
+    t = do_register_terminal("T-COOKIE", "端末", "", "all", actor=Actor.for_staff(admin))
+    redeemed = binding.redeem_enrolment_code(do_issue_enrolment_code(t, actor=Actor.for_staff(admin)))
     assert redeemed is not None
     assert settings.JUKI_TERMINAL_COOKIE and binding.cookie_value(redeemed)

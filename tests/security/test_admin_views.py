@@ -15,6 +15,7 @@ from tests.conftest import logged_in
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.security import terminals as binding
 from juki.security.actions import do_request_role_change
 from juki.security.models import RoleChangeRequest, Staff, Terminal
@@ -157,8 +158,8 @@ def test_two_administrators_grant_a_role_through_the_pages(admin, admin2, make_s
 
 def test_reject_and_withdraw_through_the_pages(admin, admin2, make_staff, terminal):
     subject = make_staff("newcomer01")
-    r1 = do_request_role_change(subject, "clerk", "grant", "A", acting=admin)
-    r2 = do_request_role_change(subject, "approver", "grant", "B", acting=admin)
+    r1 = do_request_role_change(subject, "clerk", "grant", "A", actor=Actor.for_staff(admin))
+    r2 = do_request_role_change(subject, "approver", "grant", "B", actor=Actor.for_staff(admin))
     as_(admin2, terminal).post(f"/admin/role-requests/{r1.pk}/reject/", {"comment": ""})
     as_(admin, terminal).post(f"/admin/role-requests/{r2.pk}/cancel/", {})
     r1.refresh_from_db()
@@ -215,7 +216,7 @@ def test_revoke_and_restrict_terminal_from_the_pages(admin, terminal, make_termi
 def test_api_client_list_shows_no_token(admin, terminal):
     from juki.security.actions import do_create_api_client
 
-    created = do_create_api_client("tax", "税務システム", ["10.0.0.0/8"], ["api.ping"], acting=admin)
+    created = do_create_api_client("tax", "税務システム", ["10.0.0.0/8"], ["api.ping"], actor=Actor.for_staff(admin))
     page = text(as_(admin, terminal).get("/admin/api-clients/"))
     assert "税務システム" in page and "10.0.0.0/8" in page and created.token not in page
 

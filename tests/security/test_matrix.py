@@ -25,8 +25,9 @@ from tests.conftest import logged_in
 from juki.api.app import api
 from juki.audit.events import EventType
 from juki.audit.log import record
+from juki.core.actor import Actor
 from juki.security.access import API_DISPATCH, declared_function
-from juki.security.actions import Actor, do_create_api_client, do_request_role_change
+from juki.security.actions import do_create_api_client, do_request_role_change
 from juki.security.models import Staff, Terminal
 from juki.security.roles import (
     API_FUNCTIONS,
@@ -299,7 +300,7 @@ def persona_id(role: Role | None) -> str:
 def world(make_staff, make_terminal, terminal) -> dict[str, Any]:
     """Objects that path parameters point at, so allowed requests reach real pages."""
     target = make_staff("matrix-target", name="対象 職員")
-    req = do_request_role_change(target, Role.STATISTICS, "grant", "MATRIX-1", acting=Actor.cli())
+    req = do_request_role_change(target, Role.STATISTICS, "grant", "MATRIX-1", actor=Actor.cli())
     event = record(EventType.PAGE_VIEW, action="view", function="matrix")
     return {
         "staff_id": target.staff_id,
@@ -435,7 +436,7 @@ def _api_request(client: Client, method: str, path: str, **extra: Any) -> Any:
 @pytest.mark.parametrize("granted", sorted(API_FUNCTIONS), ids=lambda f: f.value)
 def test_api_client_reaches_exactly_the_operations_of_its_functions(db, granted):
     created = do_create_api_client(f"mx-{granted.value.replace('.', '-')}", "試験システム", ["127.0.0.1/32"],
-                                   [granted.value], acting=Actor.cli())
+                                   [granted.value], actor=Actor.cli())
     auth = {"HTTP_AUTHORIZATION": f"Bearer {created.token}"}
     mismatches = []
     for (method, path), function in API_OPERATIONS.items():

@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from tests.register.factories import add_household, small_city
 
-from juki.security.actions import Actor, do_create_api_client
+from juki.core.actor import Actor
+from juki.security.actions import do_create_api_client
 from juki.security.roles import Function, Role
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_resident_pages_search_results_and_api_json_are_never_stored(make_staff,
         assert_protected(path, response)
 
     created = do_create_api_client("headers", "試験システム", ["127.0.0.1/32"],
-                                   [Function.RESIDENT_SEARCH.value, Function.RESIDENT_VIEW.value], acting=Actor.cli())
+                                   [Function.RESIDENT_SEARCH.value, Function.RESIDENT_VIEW.value], actor=Actor.cli())
     auth = {"HTTP_AUTHORIZATION": f"Bearer {created.token}"}
     api = Client().get("/api/v1/residents", {"name": "しけん", "birth": "昭和55年5月1日"}, **auth)
     assert api.status_code == 200 and api.json()["rows"]

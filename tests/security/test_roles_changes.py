@@ -12,9 +12,9 @@ import pytest
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.security.actions import (
-    Actor,
     do_approve_role_change,
     do_cancel_role_change,
     do_disable_staff,
@@ -60,12 +60,12 @@ def newcomer(make_staff):
 
 
 def test_grant_takes_effect_only_after_a_second_administrator_approves(admin, admin2, newcomer):
-    req = do_request_role_change(newcomer, Role.CLERK, "grant", "APP-10", "窓口配属", acting=admin)
+    req = do_request_role_change(newcomer, Role.CLERK, "grant", "APP-10", "窓口配属", actor=Actor.for_staff(admin))
     assert req.state == State.PENDING and req.requested_by == admin and req.requested_via == "web"
     assert Role.CLERK not in roles_of(newcomer)
     assert not RoleGrant.objects.filter(staff=newcomer).exists()
 
-    do_approve_role_change(req, acting=admin2, comment="確認済")
+    do_approve_role_change(req, actor=Actor.for_staff(admin2), comment="確認済")
 
     req.refresh_from_db()
     assert req.state == State.APPROVED and req.decided_by == admin2 and req.decided_at is not None
@@ -83,9 +83,9 @@ def test_grant_takes_effect_only_after_a_second_administrator_approves(admin, ad
 
 
 def test_revoke_takes_effect_after_approval_and_keeps_history(admin, admin2, clerk):
-    req = do_request_role_change(clerk, "clerk", "revoke", "APP-11", "異動", acting=admin)
+    req = do_request_role_change(clerk, "clerk", "revoke", "APP-11", "異動", actor=Actor.for_staff(admin))
     assert clerk.has_role(Role.CLERK)
-    do_approve_role_change(req, acting=admin2)
+    do_approve_role_change(req, actor=Actor.for_staff(admin2))
     grant = RoleGrant.objects.get(staff=clerk, role="clerk")
     assert grant.revoked_at is not None and grant.revoke_request == req
     assert roles_of(clerk) == frozenset()
@@ -93,22 +93,22 @@ def test_revoke_takes_effect_after_approval_and_keeps_history(admin, admin2, cle
 
 
 def test_role_can_be_granted_again_after_revocation(admin, admin2, clerk):
-    do_approve_role_change(do_request_role_change(clerk, "clerk", "revoke", "A1", acting=admin), acting=admin2)
-    do_approve_role_change(do_request_role_change(clerk, "clerk", "grant", "A2", acting=admin), acting=admin2)
+    do_approve_role_change(do_request_role_change(clerk, "clerk", "revoke", "A1", actor=Actor.for_staff(admin)), actor=Actor.for_staff(admin2))
+    do_approve_role_change(do_request_role_change(clerk, "clerk", "grant", "A2", actor=Actor.for_staff(admin)), actor=Actor.for_staff(admin2))
     assert Role.CLERK in roles_of(clerk)
     assert RoleGrant.objects.filter(staff=clerk, role="clerk").count() == 2
 
 
 def test_cli_request_is_approved_by_any_other_administrator(admin, newcomer):
-    req = do_request_role_change(newcomer, "approver", "grant", "APP-12", acting=Actor.cli())
+    req = do_request_role_change(newcomer, "approver", "grant", "APP-12", actor=Actor.cli())
     assert req.requested_by is None and req.requested_via.startswith("cli:")
-    do_approve_role_change(req, acting=admin)
+    do_approve_role_change(req, actor=Actor.for_staff(admin))
     assert Role.APPROVER in roles_of(newcomer)
 
 
 def test_rejection_changes_nothing(admin, admin2, newcomer):
-    req = do_request_role_change(newcomer, "clerk", "grant", "APP-13", acting=admin)
-    do_reject_role_change(req, acting=admin2, comment="申請書不備")
+    req = do_request_role_change(newcomer, "clerk", "grant", "APP-13", actor=Actor.for_staff(admin))
+    do_reject_role_change(req, actor=Actor.for_staff(admin2), comment="申請書不備")
     req.refresh_from_db()
     assert req.state == State.REJECTED and req.decision_comment == "申請書不備"
     assert not RoleGrant.objects.filter(staff=newcomer).exists()
@@ -116,9 +116,9 @@ def test_rejection_changes_nothing(admin, admin2, newcomer):
 
 
 def test_requester_may_withdraw_their_own_request_only(admin, admin2, newcomer):
-    req = do_request_role_change(newcomer, "clerk", "grant", "APP-14", acting=admin)
-    refused(do_cancel_role_change, "NOT_REQUESTER", req, acting=admin2)
-    do_cancel_role_change(req, acting=admin)
+    req = do_request_role_change(newcomer, "clerk", "grant", "APP-14", actor=Actor.for_staff(admin))
+    refused(do_cancel_role_change, "NOT_REQUESTER", req, actor=Actor.for_staff(admin2))
+    do_cancel_role_change(req, actor=Actor.for_staff(admin))
     req.refresh_from_db()
     assert req.state == State.CANCELLED
     assert events(EventType.ROLE_CHANGE_CANCELLED)[0].outcome == Outcome.OK
@@ -128,9 +128,9 @@ def test_requester_may_withdraw_their_own_request_only(admin, admin2, newcomer):
 
 
 def test_requester_cannot_approve_or_reject_their_own_request(admin, newcomer):
-    req = do_request_role_change(newcomer, "clerk", "grant", "APP-15", acting=admin)
-    refused(do_approve_role_change, "APPROVER_IS_REQUESTER", req, acting=admin)
-    refused(do_reject_role_change, "APPROVER_IS_REQUESTER", req, acting=admin)
+    req = do_request_role_change(newcomer, "clerk", "grant", "APP-15", actor=Actor.for_staff(admin))
+    refused(do_approve_role_change, "APPROVER_IS_REQUESTER", req, actor=Actor.for_staff(admin))
+    refused(do_reject_role_change, "APPROVER_IS_REQUESTER", req, actor=Actor.for_staff(admin))
     req.refresh_from_db()
     assert req.state == State.PENDING
     assert Role.CLERK not in roles_of(newcomer)
@@ -140,8 +140,8 @@ def test_requester_cannot_approve_or_reject_their_own_request(admin, newcomer):
 
 
 def test_nobody_requests_a_role_change_for_themselves(admin):
-    refused(do_request_role_change, "ROLE_SELF_REQUEST", admin, "clerk", "grant", "APP-16", acting=admin)
-    refused(do_request_role_change, "ROLE_SELF_REQUEST", admin, "sysadmin", "revoke", "APP-16", acting=admin)
+    refused(do_request_role_change, "ROLE_SELF_REQUEST", admin, "clerk", "grant", "APP-16", actor=Actor.for_staff(admin))
+    refused(do_request_role_change, "ROLE_SELF_REQUEST", admin, "sysadmin", "revoke", "APP-16", actor=Actor.for_staff(admin))
     assert not RoleChangeRequest.objects.exists()
     assert events(EventType.ROLE_CHANGE_REFUSED)[0].detail["code"] == "ROLE_SELF_REQUEST"
 
@@ -149,50 +149,50 @@ def test_nobody_requests_a_role_change_for_themselves(admin):
 def test_administrator_cannot_decide_a_change_to_themselves(admin, admin2, make_staff):
     """A third administrator asks to revoke admin02's role: admin02 may not decide it."""
     admin3 = make_staff("admin03", Role.SYSADMIN)
-    req = do_request_role_change(admin2, "sysadmin", "revoke", "APP-17", acting=admin3)
-    refused(do_approve_role_change, "APPROVER_IS_SUBJECT", req, acting=admin2)
-    refused(do_reject_role_change, "APPROVER_IS_SUBJECT", req, acting=admin2)
-    do_approve_role_change(req, acting=admin)
+    req = do_request_role_change(admin2, "sysadmin", "revoke", "APP-17", actor=Actor.for_staff(admin3))
+    refused(do_approve_role_change, "APPROVER_IS_SUBJECT", req, actor=Actor.for_staff(admin2))
+    refused(do_reject_role_change, "APPROVER_IS_SUBJECT", req, actor=Actor.for_staff(admin2))
+    do_approve_role_change(req, actor=Actor.for_staff(admin))
     assert Role.SYSADMIN not in roles_of(admin2)
 
 
 def test_cli_request_for_an_administrator_cannot_be_approved_by_that_administrator(admin, admin2):
-    req = do_request_role_change(admin, "sysadmin", "revoke", "APP-18", acting=Actor.cli())
-    refused(do_approve_role_change, "APPROVER_IS_SUBJECT", req, acting=admin)
-    do_approve_role_change(req, acting=admin2)
+    req = do_request_role_change(admin, "sysadmin", "revoke", "APP-18", actor=Actor.cli())
+    refused(do_approve_role_change, "APPROVER_IS_SUBJECT", req, actor=Actor.for_staff(admin))
+    do_approve_role_change(req, actor=Actor.for_staff(admin2))
 
 
 @pytest.mark.parametrize("persona", ["clerk", "approver", "auditor"])
 def test_non_administrators_can_neither_request_nor_decide(request, persona, admin, newcomer):
     acting = request.getfixturevalue(persona)
-    refused(do_request_role_change, "ADMIN_FORBIDDEN", newcomer, "clerk", "grant", "APP-19", acting=acting)
-    req = do_request_role_change(newcomer, "clerk", "grant", "APP-19", acting=admin)
-    refused(do_approve_role_change, "APPROVER_NOT_ADMIN", req, acting=acting)
-    refused(do_reject_role_change, "APPROVER_NOT_ADMIN", req, acting=acting)
+    refused(do_request_role_change, "ADMIN_FORBIDDEN", newcomer, "clerk", "grant", "APP-19", actor=Actor.for_staff(acting))
+    req = do_request_role_change(newcomer, "clerk", "grant", "APP-19", actor=Actor.for_staff(admin))
+    refused(do_approve_role_change, "APPROVER_NOT_ADMIN", req, actor=Actor.for_staff(acting))
+    refused(do_reject_role_change, "APPROVER_NOT_ADMIN", req, actor=Actor.for_staff(acting))
     req.refresh_from_db()
     assert req.state == State.PENDING
 
 
 def test_disabled_administrator_cannot_approve(admin, admin2, make_staff, newcomer):
     admin3 = make_staff("admin03", Role.SYSADMIN)
-    req = do_request_role_change(newcomer, "clerk", "grant", "APP-20", acting=admin)
-    do_disable_staff(admin2, "退職", acting=admin3)
-    refused(do_approve_role_change, "APPROVER_NOT_ADMIN", req, acting=admin2)
+    req = do_request_role_change(newcomer, "clerk", "grant", "APP-20", actor=Actor.for_staff(admin))
+    do_disable_staff(admin2, "退職", actor=Actor.for_staff(admin3))
+    refused(do_approve_role_change, "APPROVER_NOT_ADMIN", req, actor=Actor.for_staff(admin2))
 
 
 def test_cli_cannot_approve(admin, newcomer):
     """Approval needs an identified second administrator in the web UI."""
-    req = do_request_role_change(newcomer, "clerk", "grant", "APP-21", acting=admin)
-    refused(do_approve_role_change, "APPROVER_NOT_ADMIN", req, acting=Actor.cli())
+    req = do_request_role_change(newcomer, "clerk", "grant", "APP-21", actor=Actor.for_staff(admin))
+    refused(do_approve_role_change, "APPROVER_NOT_ADMIN", req, actor=Actor.cli())
 
 
 def test_decided_request_cannot_be_decided_again(admin, admin2, make_staff, newcomer):
     admin3 = make_staff("admin03", Role.SYSADMIN)
-    req = do_request_role_change(newcomer, "clerk", "grant", "APP-22", acting=admin)
-    do_approve_role_change(req, acting=admin2)
-    refused(do_approve_role_change, "ROLE_REQUEST_NOT_PENDING", req, acting=admin3)
-    refused(do_reject_role_change, "ROLE_REQUEST_NOT_PENDING", req, acting=admin3)
-    refused(do_cancel_role_change, "ROLE_REQUEST_NOT_PENDING", req, acting=admin)
+    req = do_request_role_change(newcomer, "clerk", "grant", "APP-22", actor=Actor.for_staff(admin))
+    do_approve_role_change(req, actor=Actor.for_staff(admin2))
+    refused(do_approve_role_change, "ROLE_REQUEST_NOT_PENDING", req, actor=Actor.for_staff(admin3))
+    refused(do_reject_role_change, "ROLE_REQUEST_NOT_PENDING", req, actor=Actor.for_staff(admin3))
+    refused(do_cancel_role_change, "ROLE_REQUEST_NOT_PENDING", req, actor=Actor.for_staff(admin))
     assert RoleGrant.objects.filter(staff=newcomer).count() == 1
 
 
@@ -212,7 +212,7 @@ def test_decided_request_cannot_be_decided_again(admin, admin2, make_staff, newc
 )
 def test_forbidden_combination_is_refused_at_request_time(admin, make_staff, held, wanted):
     subject = make_staff("subject01", held)
-    err = refused(do_request_role_change, "ROLE_CONFLICT", subject, wanted, "grant", "APP-23", acting=admin)
+    err = refused(do_request_role_change, "ROLE_CONFLICT", subject, wanted, "grant", "APP-23", actor=Actor.for_staff(admin))
     assert held.label in err.message and wanted.label in err.message
     assert not RoleChangeRequest.objects.exists()
     assert events(EventType.ROLE_CHANGE_REFUSED)[0].detail["code"] == "ROLE_CONFLICT"
@@ -220,19 +220,19 @@ def test_forbidden_combination_is_refused_at_request_time(admin, make_staff, hel
 
 def test_forbidden_combination_is_refused_at_approval_time(admin, admin2, newcomer):
     """Two grants, each fine alone, requested before either is approved: the second approval fails."""
-    first = do_request_role_change(newcomer, "clerk", "grant", "APP-24", acting=admin)
-    second = do_request_role_change(newcomer, "auditor", "grant", "APP-25", acting=admin)
-    do_approve_role_change(first, acting=admin2)
-    refused(do_approve_role_change, "ROLE_CONFLICT", second, acting=admin2)
+    first = do_request_role_change(newcomer, "clerk", "grant", "APP-24", actor=Actor.for_staff(admin))
+    second = do_request_role_change(newcomer, "auditor", "grant", "APP-25", actor=Actor.for_staff(admin))
+    do_approve_role_change(first, actor=Actor.for_staff(admin2))
+    refused(do_approve_role_change, "ROLE_CONFLICT", second, actor=Actor.for_staff(admin2))
     second.refresh_from_db()
     assert second.state == State.PENDING
     assert roles_of(newcomer) == frozenset({Role.CLERK})
-    do_reject_role_change(second, acting=admin2, comment="職務分離")
+    do_reject_role_change(second, actor=Actor.for_staff(admin2), comment="職務分離")
 
 
 def test_allowed_combination_is_granted(admin, admin2, clerk):
     """Clerk + My Number officer is allowed (no SoD rule forbids it)."""
-    do_approve_role_change(do_request_role_change(clerk, "my_number_officer", "grant", "A", acting=admin), acting=admin2)
+    do_approve_role_change(do_request_role_change(clerk, "my_number_officer", "grant", "A", actor=Actor.for_staff(admin)), actor=Actor.for_staff(admin2))
     assert roles_of(clerk) == frozenset({Role.CLERK, Role.MY_NUMBER_OFFICER})
 
 
@@ -240,22 +240,22 @@ def test_allowed_combination_is_granted(admin, admin2, clerk):
 
 
 def test_bad_request_input_is_refused(admin, clerk, newcomer):
-    refused(do_request_role_change, "UNKNOWN_ROLE", newcomer, "superuser", "grant", "A", acting=admin)
-    refused(do_request_role_change, "UNKNOWN_ROLE_CHANGE_KIND", newcomer, "clerk", "upgrade", "A", acting=admin)
-    refused(do_request_role_change, "APPLICATION_NO_REQUIRED", newcomer, "clerk", "grant", " ", acting=admin)
-    refused(do_request_role_change, "ROLE_ALREADY_HELD", clerk, "clerk", "grant", "A", acting=admin)
-    refused(do_request_role_change, "ROLE_NOT_HELD", newcomer, "clerk", "revoke", "A", acting=admin)
-    do_request_role_change(newcomer, "clerk", "grant", "A", acting=admin)
-    refused(do_request_role_change, "ROLE_REQUEST_DUPLICATE", newcomer, "clerk", "grant", "B", acting=admin)
+    refused(do_request_role_change, "UNKNOWN_ROLE", newcomer, "superuser", "grant", "A", actor=Actor.for_staff(admin))
+    refused(do_request_role_change, "UNKNOWN_ROLE_CHANGE_KIND", newcomer, "clerk", "upgrade", "A", actor=Actor.for_staff(admin))
+    refused(do_request_role_change, "APPLICATION_NO_REQUIRED", newcomer, "clerk", "grant", " ", actor=Actor.for_staff(admin))
+    refused(do_request_role_change, "ROLE_ALREADY_HELD", clerk, "clerk", "grant", "A", actor=Actor.for_staff(admin))
+    refused(do_request_role_change, "ROLE_NOT_HELD", newcomer, "clerk", "revoke", "A", actor=Actor.for_staff(admin))
+    do_request_role_change(newcomer, "clerk", "grant", "A", actor=Actor.for_staff(admin))
+    refused(do_request_role_change, "ROLE_REQUEST_DUPLICATE", newcomer, "clerk", "grant", "B", actor=Actor.for_staff(admin))
     assert RoleChangeRequest.objects.count() == 1
     assert len(events(EventType.ROLE_CHANGE_REFUSED)) == 6
 
 
 def test_disabled_staff_cannot_be_granted_a_role(admin, admin2, newcomer):
-    req = do_request_role_change(newcomer, "clerk", "grant", "A", acting=admin)
-    do_disable_staff(newcomer, "退職", acting=admin)
-    refused(do_approve_role_change, "STAFF_INACTIVE", req, acting=admin2)
-    refused(do_request_role_change, "STAFF_INACTIVE", newcomer, "approver", "grant", "A", acting=admin)
+    req = do_request_role_change(newcomer, "clerk", "grant", "A", actor=Actor.for_staff(admin))
+    do_disable_staff(newcomer, "退職", actor=Actor.for_staff(admin))
+    refused(do_approve_role_change, "STAFF_INACTIVE", req, actor=Actor.for_staff(admin2))
+    refused(do_request_role_change, "STAFF_INACTIVE", newcomer, "approver", "grant", "A", actor=Actor.for_staff(admin))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -267,15 +267,15 @@ def test_concurrent_approvals_cannot_together_break_separation_of_duties(admin, 
     from django.db import connection
 
     admin3 = make_staff("admin03", Role.SYSADMIN)
-    first = do_request_role_change(newcomer, "clerk", "grant", "C1", acting=admin)
-    second = do_request_role_change(newcomer, "auditor", "grant", "C2", acting=admin)
+    first = do_request_role_change(newcomer, "clerk", "grant", "C1", actor=Actor.for_staff(admin))
+    second = do_request_role_change(newcomer, "auditor", "grant", "C2", actor=Actor.for_staff(admin))
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def approve(req: RoleChangeRequest, approver: Staff) -> None:
         try:
             barrier.wait()
-            do_approve_role_change(req, acting=approver)
+            do_approve_role_change(req, actor=Actor.for_staff(approver))
             outcomes.append("ok")
         except JukiError as exc:
             outcomes.append(exc.code)

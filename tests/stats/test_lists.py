@@ -18,6 +18,7 @@ import pytest
 from tests.register.changes.moves_helpers import enter
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.exports import crypto
 from juki.exports.actions import (
@@ -27,7 +28,6 @@ from juki.exports.actions import (
     do_request_export,
 )
 from juki.exports.kinds import kind_for
-from juki.register.changes.workflow import Actor
 from juki.security.roles import Role
 from juki.stats import lists
 

@@ -2,7 +2,7 @@
 
 The same workflow actions as the staff screens (:mod:`juki.register.changes.workflow`), so the
 rules and refusals are identical. An API client acts as ``api:<client_id>``
-(:class:`~juki.register.changes.workflow.ApiActor`); four-eyes holds for clients too — a client
+(:meth:`juki.core.actor.Actor.api_client`); four-eyes holds for clients too — a client
 cannot confirm or reject a change it entered (``CHANGE_SELF_CONFIRM``). Refusals are RFC 9457
 problem+json with the stable code, the Japanese message and the field.
 
@@ -27,11 +27,11 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Router, Schema, Status
 
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.register.changes.registry import all_handlers, handler_for
 from juki.register.changes.workflow import (
-    ApiActor,
     do_cancel_change,
     do_confirm_change,
     do_enter_change,
@@ -194,7 +194,7 @@ def enter_change(
     def enter() -> Change:
         return do_enter_change(
             payload.kind, payload.items, effective_on=payload.effective_on, notified_on=payload.notified_on,
-            actor=ApiActor.from_request(request), expected_versions=payload.expected_versions,
+            actor=Actor.from_api_request(request), expected_versions=payload.expected_versions,
         )
 
     if idempotency_key is None:
@@ -228,7 +228,7 @@ def get_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
 @api_requires(Function.CHANGE_CONFIRM)
 def confirm_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
     number, comment = _change_id(change_id), _comment(request)
-    return change_out(do_confirm_change(number, actor=ApiActor.from_request(request), comment=comment))
+    return change_out(do_confirm_change(number, actor=Actor.from_api_request(request), comment=comment))
 
 
 @router.post("/{change_id}/reject", response=ChangeOut, summary="異動の却下", operation_id="change_reject",
@@ -236,7 +236,7 @@ def confirm_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
 @api_requires(Function.CHANGE_CONFIRM)
 def reject_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
     number, comment = _change_id(change_id), _comment(request)
-    return change_out(do_reject_change(number, actor=ApiActor.from_request(request), comment=comment))
+    return change_out(do_reject_change(number, actor=Actor.from_api_request(request), comment=comment))
 
 
 @router.post("/{change_id}/cancel", response=ChangeOut, summary="異動の取消", operation_id="change_cancel",
@@ -245,4 +245,4 @@ def reject_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
 @api_requires(Function.CHANGE_ENTER)
 def cancel_change(request: HttpRequest, change_id: str) -> dict[str, Any]:
     number, comment = _change_id(change_id), _comment(request)
-    return change_out(do_cancel_change(number, actor=ApiActor.from_request(request), comment=comment))
+    return change_out(do_cancel_change(number, actor=Actor.from_api_request(request), comment=comment))

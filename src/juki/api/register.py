@@ -4,7 +4,7 @@ The same functions as the staff screens — :func:`juki.register.search.search_r
 :func:`juki.register.access.access_resident` — so the rules (two criteria besides sex, the
 result cap, the audit event with the criteria and the persons found) are identical. An API
 client acts as ``api:<client_id>`` with the functions granted to it
-(:class:`~juki.register.changes.workflow.ApiActor`).
+(:meth:`juki.core.actor.Actor.api_client`).
 
 ==========================================  ===============  ==================================
 operation                                   function         notes
@@ -26,8 +26,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from juki.core.actor import Actor
 from juki.register.access import access_resident
-from juki.register.changes.workflow import ApiActor
 from juki.register.display import birth_display
 from juki.register.models import ResidentRecord
 from juki.register.models.choices import (
@@ -150,7 +150,7 @@ def resident_search(request: HttpRequest, q: Query[SearchQuery]) -> dict:
         name=q.name, birth=q.birth, sex=q.sex, town_block=q.town_block, address=q.address,
         household_no=q.household_no, resident_code=q.resident_code, include_removed=q.include_removed,
     )
-    return _search_out(search_residents(ApiActor.from_request(request), criteria, limit=q.limit, count_matches=True))
+    return _search_out(search_residents(Actor.from_api_request(request), criteria, limit=q.limit, count_matches=True))
 
 
 def _member(r: ResidentRecord) -> dict:
@@ -162,7 +162,7 @@ def _member(r: ResidentRecord) -> dict:
             openapi_extra=problem_responses(AUTH, INPUT, NOT_FOUND))
 @api_requires(Function.RESIDENT_VIEW)
 def resident_get(request: HttpRequest, addressee_no: str, as_of: dt.date | None = None) -> dict:
-    view = access_resident(ApiActor.from_request(request), addressee_no, as_of=as_of)
+    view = access_resident(Actor.from_api_request(request), addressee_no, as_of=as_of)
     r = view.record
     return {
         "addressee_no": view.addressee_no, "version": r.version, "as_of": view.as_of,

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
 from juki.core import clock
+from juki.core.actor import Actor
 
 from .events import EventType
 from .models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -118,9 +119,9 @@ def checkpoint_if_due(*, function: str = FUNCTION) -> AuditCheckpoint | None:
         if not due:
             _known.covered, _known.since = covered, since or now
             return None
-        checkpoint = do_write_checkpoint(function=function, detail={"automatic": True, "pending_events": pending,
-                                                                    "max_events": max_events,
-                                                                    "max_seconds": max_seconds})
+        checkpoint = do_write_checkpoint(actor=Actor.system("autocheckpoint"), function=function,
+                                         detail={"automatic": True, "pending_events": pending,
+                                                 "max_events": max_events, "max_seconds": max_seconds})
     _known.covered, _known.since = checkpoint.seq + 1, checkpoint.created_at
     return checkpoint
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.keys import provider
 
 from .chain import GENESIS, canonical, utc_iso
@@ -60,16 +61,19 @@ def signature_valid(checkpoint: AuditCheckpoint) -> bool:
 
 
 def do_write_checkpoint(
-    *, acting_staff: str = "", terminal_id: str = "", ip: str = "", function: str = "audit.checkpoint",
-    detail: dict[str, Any] | None = None,
+    *, actor: Actor, function: str = "audit.checkpoint", detail: dict[str, Any] | None = None,
 ) -> AuditCheckpoint:
     """チェックポイント作成: sign the current chain head and record that it was signed.
 
     Runs in one transaction holding the chain-head lock, so no event slips in between the
-    head that is signed and the ``AUDIT_CHECKPOINT`` event that follows it.
+    head that is signed and the ``AUDIT_CHECKPOINT`` event that follows it. A CLI operator is
+    recorded on the ``cli`` terminal with the OS user and host in the detail.
     """
     from .heads import publish_on_commit
 
+    who = actor.job_audit_fields()
+    if actor.is_cli:
+        who["terminal_id"] = "cli"
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         kid = provider().current_kid(PURPOSE)
@@ -80,9 +84,10 @@ def do_write_checkpoint(
             seq=seq, hash=head_hash, created_at=created_at, key_id=kid, signature=signature.hex(),
         )
         record(
-            EventType.AUDIT_CHECKPOINT, action="checkpoint", function=function, staff_id=acting_staff,
-            terminal_id=terminal_id, ip=ip,
-            detail={**(detail or {}), "checkpoint_id": checkpoint.pk, "seq": seq, "hash": head_hash, "key_id": kid},
+            EventType.AUDIT_CHECKPOINT, action="checkpoint", function=function,
+            staff_id=who["staff_id"], terminal_id=who["terminal_id"], ip=who["ip"],
+            detail={**actor.operator_detail(), **(detail or {}), "checkpoint_id": checkpoint.pk, "seq": seq,
+                    "hash": head_hash, "key_id": kid},
         )
         publish_on_commit(checkpoint)  # to the heads file outside the database (juki.audit.heads)
     return checkpoint

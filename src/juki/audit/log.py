@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from juki.core import clock
+from juki.core.actor import client_ip as client_ip  # re-exported: callers import it from here
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.core.fields import model_field
@@ -210,15 +211,3 @@ def record_request(request: Any, event_type: EventType, **kw: Any) -> AuditEvent
     if terminal_id is None:
         terminal_id = terminal.terminal_id if terminal is not None else (f"api:{api_client.client_id}" if api_client else "")
     return record(event_type, staff_id=staff_id, terminal_id=terminal_id, ip=client_ip(request), **kw)
-
-
-def client_ip(request: Any) -> str:
-    """The peer address. Proxy headers are not trusted unless a proxy is configured."""
-    from django.conf import settings
-
-    header = getattr(settings, "JUKI_TRUSTED_PROXY_HEADER", None)
-    if header:
-        fwd = request.META.get(header, "")
-        if fwd:
-            return fwd.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")

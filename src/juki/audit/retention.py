@@ -44,6 +44,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError, ValidationFailed
 from juki.core.keys import provider
 
@@ -234,7 +235,7 @@ def _deletion_window() -> Iterator[None]:
 
 def do_archive_audit_log(
     *, before: dt.date, out_dir: Path | str | None = None, dry_run: bool = False,
-    operator: dict[str, Any] | None = None, today: dt.date | None = None,
+    actor: Actor, today: dt.date | None = None,
 ) -> ArchiveResult:
     """操作記録のアーカイブ: archive and delete the events dated before ``before`` (see module)."""
     from .verify import verify
@@ -270,7 +271,7 @@ def do_archive_audit_log(
             boundary_hash = AuditEvent.objects.get(seq=last).hash
             checkpoint = _sign_boundary(last, boundary_hash)
             record(EventType.AUDIT_CHECKPOINT, action="checkpoint", function=FUNCTION, terminal_id="cli",
-                   detail={**(operator or {}), "checkpoint_id": checkpoint.pk, "seq": last,
+                   detail={**actor.operator_detail(), "checkpoint_id": checkpoint.pk, "seq": last,
                            "hash": boundary_hash, "key_id": checkpoint.key_id, "archive_boundary": True})
             publish_on_commit(checkpoint)
 
@@ -316,7 +317,7 @@ def do_archive_audit_log(
                 manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(), checkpoint_id=checkpoint.pk,
             )
             record(EventType.AUDIT_ARCHIVED, action="archive", function=FUNCTION, terminal_id="cli",
-                   detail={**(operator or {}), **_archived_detail(result)})
+                   detail={**actor.operator_detail(), **_archived_detail(result)})
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

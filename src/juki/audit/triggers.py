@@ -12,7 +12,7 @@ Installed by migration ``audit.0002_append_only_triggers``. On SQLite a migratio
 rebuilds one of these tables (Django's "remake table" for most ALTERs) drops its triggers;
 such a migration must call :func:`install` again — ``tests/audit`` checks the triggers exist
 after all migrations, and ``juki audit verify`` exits with code 3 when one is missing.
-``juki audit triggers --install`` (:func:`do_reinstall`) puts missing triggers back, audited.
+``juki audit triggers --install`` (:func:`do_reinstall_audit_triggers`) puts missing triggers back, audited.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
+
+from juki.core.actor import Actor
 
 MESSAGE = "audit log is append-only (操作記録は追記のみで、変更・削除はできません)"
 
@@ -157,7 +159,7 @@ def suspended(connection: Any) -> Iterator[None]:
                     cursor.execute(sql)
 
 
-def do_reinstall(connection: Any, *, operator: dict[str, str], function: str) -> list[str]:
+def do_reinstall_audit_triggers(connection: Any, *, actor: Actor, function: str) -> list[str]:
     """追記専用トリガーの再設定: re-create the triggers and record who did it and what was missing.
 
     One transaction: the triggers and the AUDIT_TRIGGERS_REINSTALLED event land together. Run it
@@ -175,5 +177,5 @@ def do_reinstall(connection: Any, *, operator: dict[str, str], function: str) ->
         if after:
             raise RuntimeError(f"append-only triggers could not be installed: {after}")
         record(EventType.AUDIT_TRIGGERS_REINSTALLED, action="install", function=function, terminal_id="cli",
-               detail={**operator, "missing_before": before, "triggers": trigger_names(connection.vendor)})
+               detail={**actor.operator_detail(), "missing_before": before, "triggers": trigger_names(connection.vendor)})
     return before

@@ -32,7 +32,8 @@ detail carries the document type, requester type and numbers — never names or 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -40,6 +41,7 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.audit.log import record, refusals_audited
 from juki.core import clock, keys
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.protection.checks import check_issuance
@@ -47,6 +49,7 @@ from juki.register import numbering, queries
 from juki.register.models import Person, RecordStatus
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
 from juki.register.my_numbers import reveal
+from juki.register.requesters import IdentityDocument, Requester
 from juki.security.roles import Function
 
 from . import documents, signing, verification
@@ -57,7 +60,6 @@ from .models import (
     CertificateRequest,
     CertificateStatus,
     DocumentType,
-    IdentityDocument,
     PurposeCategory,
     RequesterType,
 )
@@ -83,7 +85,7 @@ def _refuse(code: str, message: str, field: str | None = None) -> ValidationFail
     return ValidationFailed(code, message, field=field)
 
 
-def _audited_refusal(actor: Any, action: str, targets: list[str], detail: dict[str, Any]) -> Any:
+def _audited_refusal(actor: Actor, action: str, targets: list[str], detail: dict[str, Any]) -> Any:
     return refusals_audited(EventType.CERTIFICATE_REFUSED, action=action, function=FUNCTION.value,
                             staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip,
                             targets=targets, detail=detail)
@@ -130,21 +132,6 @@ def _options_dict(options: Any) -> dict[str, Any]:
 
 def _wants(options: dict[str, Any], name: str) -> bool:
     return bool(options.get(name))
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks, as the action checks it (the request's requester fields)."""
-
-    requester_type: str
-    name: str
-    address: str = ""
-    relation: str = ""
-    person_id: int | None = None
-    identity_document: str = ""
-    identity_document_note: str = ""
-    purpose: str = ""
-    purpose_category: str = ""
 
 
 def check_requester(r: Requester, person_ids: list[int], options: dict[str, Any]) -> None:
@@ -253,7 +240,7 @@ def file_name(cert: Certificate) -> str:
 
 # --- production ------------------------------------------------------------------------------------
 
-def _protection_check(actor: Any, req: CertificateRequest, on: dt.date) -> list[Any]:
+def _protection_check(actor: Actor, req: CertificateRequest, on: dt.date) -> list[Any]:
     """支援措置: refuses (and records the attempt itself) for a protected record asked for by the
     named offender or a third party; returns the warnings for the counter otherwise."""
     if not req.person_ids:
@@ -271,7 +258,7 @@ def _validate_document(req: CertificateRequest, on: dt.date) -> Any:
     return options
 
 
-def _my_numbers(actor: Any, req: CertificateRequest, issuance_number: str) -> dict[int, str] | None:
+def _my_numbers(actor: Actor, req: CertificateRequest, issuance_number: str) -> dict[int, str] | None:
     """Decrypt the My Numbers to print, audited as a purpose-bound reveal (no number logged)."""
     if not _wants(dict(req.options or {}), "my_number"):
         return None
@@ -285,7 +272,7 @@ def _my_numbers(actor: Any, req: CertificateRequest, issuance_number: str) -> di
     return out
 
 
-def _produce(actor: Any, req: CertificateRequest, options: Any, *, on: dt.date, fee_yen: int,
+def _produce(actor: Actor, req: CertificateRequest, options: Any, *, on: dt.date, fee_yen: int,
              reprint_of: Certificate | None = None) -> Certificate:
     """Inside the caller's transaction: number, code, render, sign, store, ledger row."""
     number = next_issuance_number(on)
@@ -312,33 +299,77 @@ def _detail(req: CertificateRequest, cert: Certificate, **extra: Any) -> dict[st
             "my_number": _wants(dict(req.options or {}), "my_number"), **extra}
 
 
-def do_issue_certificate(
-    actor: Any,
-    *,
-    document_type: str,
-    person_ids: Any,
-    requester_type: str,
-    requester_name: str,
-    identity_document: str,
-    requester_address: str = "",
-    requester_relation: str = "",
-    requester_person_id: int | str | None = None,
-    identity_document_note: str = "",
-    purpose: str = "",
-    purpose_category: str = "",
-    options: Any = None,
-    subject_query: dict[str, Any] | None = None,
-    copies: int | str = 1,
-    fee_exemption: str = "",
-) -> Certificate:
+@dataclass(frozen=True)
+class IssueRequest:
+    """交付請求: what the counter asks for, typed. The view builds it from the form
+    (:meth:`from_form`); the action checks it against the law and the register."""
+
+    document_type: str
+    person_ids: tuple[int, ...]
+    requester: Requester
+    copies: int = 1
+    options: Mapping[str, Any] = field(default_factory=dict)
+    subject_query: Mapping[str, Any] | None = None
+    fee_exemption: str = ""
+
+    @classmethod
+    def from_form(
+        cls,
+        *,
+        document_type: str,
+        person_ids: Any,
+        requester_type: str,
+        requester_name: str,
+        identity_document: str,
+        requester_address: str = "",
+        requester_relation: str = "",
+        requester_person_id: int | str | None = None,
+        identity_document_note: str = "",
+        purpose: str = "",
+        purpose_category: str = "",
+        options: Any = None,
+        subject_query: dict[str, Any] | None = None,
+        copies: int | str = 1,
+        fee_exemption: str = "",
+    ) -> IssueRequest:
+        """From the form's text: addressee numbers parsed (``CERTIFICATE_PERSON_INVALID``), text
+        trimmed; a count of copies that is not a number becomes 0, which the action refuses."""
+        try:
+            n_copies = int(str(copies).strip())
+        except ValueError:
+            n_copies = 0
+        requester_pid = parse_person_ids([requester_person_id]) if requester_person_id not in (None, "") else []
+        return cls(
+            document_type=str(document_type), person_ids=tuple(parse_person_ids(person_ids)),
+            requester=Requester(
+                requester_type=str(requester_type), name=(requester_name or "").strip(),
+                address=(requester_address or "").strip(), relation=(requester_relation or "").strip(),
+                person_id=requester_pid[0] if requester_pid else None,
+                identity_document=str(identity_document or ""),
+                identity_document_note=(identity_document_note or "").strip(), purpose=(purpose or "").strip(),
+                purpose_category=str(purpose_category or "") if requester_type == RequesterType.THIRD_PARTY else "",
+            ),
+            copies=n_copies, options=_options_dict(options), subject_query=dict(subject_query or {}) or None,
+            fee_exemption=str(fee_exemption or ""),
+        )
+
+
+def issue_refusals_audited(actor: Actor, *, document_type: str, requester_type: str, person_ids: Any) -> Any:
+    """Audit a refused issue (``CERTIFICATE_REFUSED``) — also one refused while the view builds
+    the :class:`IssueRequest` from the form."""
+    return _audited_refusal(actor, "issue", _safe_targets(person_ids), {"document_type": str(document_type)[:32],
+                                                                        "requester_type": str(requester_type)[:16]})
+
+
+def do_issue_certificate(request: IssueRequest, *, actor: Actor) -> Certificate:
     """交付: one certificate for one request (see the module docstring for the rules)."""
-    targets = _safe_targets(person_ids)
-    with _audited_refusal(actor, "issue", targets, {"document_type": str(document_type)[:32],
-                                                      "requester_type": str(requester_type)[:16]}):
+    document_type, requester = request.document_type, request.requester
+    with issue_refusals_audited(actor, document_type=document_type, requester_type=requester.requester_type,
+                                person_ids=list(request.person_ids)):
         actor.require(FUNCTION)
         if document_type not in DocumentType.values:
             raise _refuse("CERTIFICATE_DOCUMENT_TYPE", "証明書の種類を選んでください。", "document_type")
-        ids = parse_person_ids(person_ids)
+        ids = list(request.person_ids)
         if document_type == DocumentType.NO_RECORD:
             if ids:
                 raise _refuse("CERTIFICATE_NO_RECORD_WITH_PERSONS",
@@ -350,21 +381,12 @@ def do_issue_certificate(
         if missing:
             raise JukiError(code="CERTIFICATE_PERSON_NOT_FOUND", status=404, field="person_ids",
                             message=f"宛名番号 {missing[0]:0{ADDRESSEE_NO_DIGITS}d} に該当する住民が見つかりません。")
-        try:
-            n_copies = int(str(copies).strip())
-        except ValueError:
-            n_copies = 0
+        n_copies = request.copies
         if not 1 <= n_copies <= MAX_COPIES:
             raise _refuse("CERTIFICATE_COPIES", f"通数は1から{MAX_COPIES}までで入力してください。", "copies")
-        requester_pid = parse_person_ids([requester_person_id]) if requester_person_id not in (None, "") else []
-        opts = _options_dict(options)
-        requester = Requester(
-            requester_type=str(requester_type), name=(requester_name or "").strip(),
-            address=(requester_address or "").strip(), relation=(requester_relation or "").strip(),
-            person_id=requester_pid[0] if requester_pid else None, identity_document=str(identity_document or ""),
-            identity_document_note=(identity_document_note or "").strip(), purpose=(purpose or "").strip(),
-            purpose_category=str(purpose_category or "") if requester_type == RequesterType.THIRD_PARTY else "",
-        )
+        opts = dict(request.options)
+        subject_query = request.subject_query
+        fee_exemption = request.fee_exemption
         check_requester(requester, ids, opts)
         fee = fee_for(document_type, n_copies, requester_type=requester.requester_type, exemption=fee_exemption)
         on = clock.today()
@@ -418,7 +440,7 @@ def _targets_of(certificate_id: int | str) -> list[str]:
     return _safe_targets(ids or [])
 
 
-def do_reprint_certificate(actor: Any, certificate_id: int | str, *, reason: str) -> Certificate:
+def do_reprint_certificate(certificate_id: int | str, *, reason: str, actor: Actor) -> Certificate:
     """再交付: re-rendered under a new number and code; the original is voided; no fee."""
     with _audited_refusal(actor, "reprint", _targets_of(certificate_id), {"certificate": str(certificate_id)[:20]}):
         actor.require(FUNCTION)
@@ -448,7 +470,7 @@ def do_reprint_certificate(actor: Any, certificate_id: int | str, *, reason: str
     return cert
 
 
-def do_void_certificate(actor: Any, certificate_id: int | str, *, reason: str) -> Certificate:
+def do_void_certificate(certificate_id: int | str, *, reason: str, actor: Actor) -> Certificate:
     """無効: the certificate stays in the ledger, marked 無効 with who, when and why."""
     with _audited_refusal(actor, "void", _targets_of(certificate_id), {"certificate": str(certificate_id)[:20]}):
         actor.require(FUNCTION)
@@ -467,7 +489,7 @@ def do_void_certificate(actor: Any, certificate_id: int | str, *, reason: str) -
     return cert
 
 
-def do_download_certificate(actor: Any, certificate_id: int | str) -> tuple[bytes, str]:
+def do_download_certificate(certificate_id: int | str, *, actor: Actor) -> tuple[bytes, str]:
     """The stored PDF: for the staff member who issued it, on the day of issue, while valid."""
     with _audited_refusal(actor, "download", _targets_of(certificate_id), {"certificate": str(certificate_id)[:20]}):
         actor.require(FUNCTION)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from juki.register.requesters import IdentityDocument
+
 
 class DocumentType(models.TextChoices):
     """証明書の種類."""
@@ -38,18 +40,6 @@ class PurposeCategory(models.TextChoices):
     OWN_RIGHTS = "own_rights", "自己の権利を行使し、又は自己の義務を履行するために必要"
     SUBMISSION = "submission", "国又は地方公共団体の機関に提出する必要"
     OTHER_LEGITIMATE = "other_legitimate", "その他住民票の記載事項を利用する正当な理由"
-
-
-class IdentityDocument(models.TextChoices):
-    """本人確認書類."""
-
-    MY_NUMBER_CARD = "my_number_card", "個人番号カード"
-    DRIVING_LICENCE = "driving_licence", "運転免許証"
-    PASSPORT = "passport", "旅券"
-    RESIDENCE_CARD = "residence_card", "在留カード・特別永住者証明書"
-    HEALTH_INSURANCE = "health_insurance", "健康保険の資格確認書等（2点）"
-    OFFICIAL_ID = "official_id", "職員証（公用請求）"
-    OTHER = "other", "その他"
 
 
 class CertificateRequest(models.Model):

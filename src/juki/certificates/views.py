@@ -26,6 +26,7 @@ from juki.core import clock
 from juki.core.errors import JukiError
 from juki.protection.checks import warnings_for
 from juki.register.access import access_resident
+from juki.register.requesters import IdentityDocument
 from juki.register.views.common import actor, error_page
 from juki.security.access import logged_in_staff, requires
 from juki.web.downloads import attachment
@@ -33,11 +34,13 @@ from juki.web.downloads import attachment
 from . import fees, ledger
 from .actions import (
     FUNCTION,
+    IssueRequest,
     certificate_not_found,
     do_download_certificate,
     do_issue_certificate,
     do_reprint_certificate,
     do_void_certificate,
+    issue_refusals_audited,
     parse_person_ids,
 )
 from .documents.options import ENTRY_ITEMS
@@ -45,7 +48,6 @@ from .models import (
     Certificate,
     CertificateStatus,
     DocumentType,
-    IdentityDocument,
     PurposeCategory,
     RequesterType,
 )
@@ -142,15 +144,20 @@ def new(request: HttpRequest) -> HttpResponse:
                          if form[f"query_{k}"].strip()}
         try:
             ids = parse_person_ids(" ".join(str(c) for c in chosen))
-            cert = do_issue_certificate(
-                actor(request), document_type=form["document_type"], person_ids=ids,
-                requester_type=form["requester_type"], requester_name=form["requester_name"],
-                requester_address=form["requester_address"], requester_relation=form["requester_relation"],
-                requester_person_id=form["requester_person_id"] or None,
-                identity_document=form["identity_document"], identity_document_note=form["identity_document_note"],
-                purpose=form["purpose"], purpose_category=form["purpose_category"], options=options,
-                subject_query=subject_query or None, copies=form["copies"], fee_exemption=form["fee_exemption"],
-            )
+            who = actor(request)
+            with issue_refusals_audited(who, document_type=form["document_type"],
+                                        requester_type=form["requester_type"], person_ids=ids):
+                issue = IssueRequest.from_form(
+                    document_type=form["document_type"], person_ids=ids,
+                    requester_type=form["requester_type"], requester_name=form["requester_name"],
+                    requester_address=form["requester_address"], requester_relation=form["requester_relation"],
+                    requester_person_id=form["requester_person_id"] or None,
+                    identity_document=form["identity_document"],
+                    identity_document_note=form["identity_document_note"], purpose=form["purpose"],
+                    purpose_category=form["purpose_category"], options=options,
+                    subject_query=subject_query or None, copies=form["copies"], fee_exemption=form["fee_exemption"],
+                )
+            cert = do_issue_certificate(issue, actor=who)
         except JukiError as exc:
             messages.error(request, _text(exc))
             status = 400 if exc.status < 500 else exc.status
@@ -210,7 +217,7 @@ def detail(request: HttpRequest, certificate_id: int) -> HttpResponse:
 def download(request: HttpRequest, certificate_id: int) -> HttpResponse:
     """証明書PDF（交付した職員、交付日のみ）。"""
     try:
-        pdf, name = do_download_certificate(actor(request), certificate_id)
+        pdf, name = do_download_certificate(certificate_id, actor=actor(request))
     except JukiError as exc:
         if exc.code == "CERTIFICATE_NOT_FOUND":
             return error_page(request, exc)
@@ -224,7 +231,7 @@ def download(request: HttpRequest, certificate_id: int) -> HttpResponse:
 def reprint(request: HttpRequest, certificate_id: int) -> HttpResponse:
     """再交付（元の証明書は無効になる）。"""
     try:
-        cert = do_reprint_certificate(actor(request), certificate_id, reason=request.POST.get("reason", ""))
+        cert = do_reprint_certificate(certificate_id, reason=request.POST.get("reason", ""), actor=actor(request))
     except JukiError as exc:
         if exc.code == "CERTIFICATE_NOT_FOUND":
             return error_page(request, exc)
@@ -239,7 +246,7 @@ def reprint(request: HttpRequest, certificate_id: int) -> HttpResponse:
 def void(request: HttpRequest, certificate_id: int) -> HttpResponse:
     """無効にする（理由が必要）。"""
     try:
-        cert = do_void_certificate(actor(request), certificate_id, reason=request.POST.get("reason", ""))
+        cert = do_void_certificate(certificate_id, reason=request.POST.get("reason", ""), actor=actor(request))
     except JukiError as exc:
         if exc.code == "CERTIFICATE_NOT_FOUND":
             return error_page(request, exc)

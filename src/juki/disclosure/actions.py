@@ -17,13 +17,15 @@ from juki.audit.events import EventType
 from juki.audit.log import person_target as audit_person_target
 from juki.audit.log import record, refusals_audited
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.register.models import Change, ChangeState, Person
 from juki.register.models.person import ADDRESSEE_NO_DIGITS
+from juki.register.requesters import IdentityDocument, Requester, RequesterCapacity
 from juki.security.roles import Function
 
-from .models import DisclosureRequest, IdentityDocument, Requester, RequestKind, RequestState
+from .models import DisclosureRequest, RequestKind, RequestState
 
 FUNCTION = Function.DISCLOSURE_MANAGE
 
@@ -47,7 +49,7 @@ def request_not_found(request_id: Any) -> JukiError:
     return JukiError(code="DISCLOSURE_NOT_FOUND", message=f"開示請求等 {request_id} が見つかりません。", status=404)
 
 
-def _audited_refusal(actor: Any, action: str, detail: dict[str, Any]) -> Any:
+def _audited_refusal(actor: Actor, action: str, detail: dict[str, Any]) -> Any:
     """A refusal is audited after the rolled-back transaction, then re-raised."""
     return refusals_audited(
         EventType.DISCLOSURE_ACTION_REFUSED, action=action, function=FUNCTION.value, staff_id=actor.staff_id,
@@ -70,10 +72,14 @@ def _parse_person(addressee_no: int | str) -> int:
 
 
 def do_receive_disclosure_request(
-    addressee_no: int | str, *, kind: str, received_on: dt.date, identity_document: str,
-    requester: str = Requester.SELF, identity_note: str = "", request_text: str = "", actor: Any,
+    addressee_no: int | str, *, kind: str, received_on: dt.date, requester: Requester, request_text: str = "",
+    actor: Actor,
 ) -> DisclosureRequest:
-    """受付: record a new request after the requester's identity was checked (document type noted)."""
+    """受付: record a new request after the requester's identity was checked (document type noted).
+    Of the :class:`~juki.register.requesters.Requester`, the capacity (本人・代理人), the identity
+    document and its note are recorded."""
+    identity_document, identity_note = requester.identity_document, requester.identity_document_note
+    capacity = requester.capacity
     detail: dict[str, Any] = {"kind": kind}
     with _audited_refusal(actor, "create", detail):
         actor.require(FUNCTION)
@@ -81,13 +87,13 @@ def do_receive_disclosure_request(
         detail["person"] = pid
         if kind not in RequestKind.values:
             raise ValidationFailed("DISCLOSURE_KIND_INVALID", "請求の種類を選んでください。", field="kind")
-        if identity_document not in IdentityDocument.values:
+        if identity_document not in IdentityDocument.personal():
             raise ValidationFailed("DISCLOSURE_IDENTITY_REQUIRED", "本人確認書類を選んでください。",
                                    field="identity_document")
         if identity_document == IdentityDocument.OTHER and not identity_note.strip():
             raise ValidationFailed("DISCLOSURE_IDENTITY_NOTE_REQUIRED", "本人確認書類の内容を備考に記載してください。",
                                    field="identity_note")
-        if requester not in Requester.values:
+        if capacity not in RequesterCapacity.values:
             raise ValidationFailed("DISCLOSURE_REQUESTER_INVALID", "請求者の区分を選んでください。", field="requester")
         if received_on > clock.today():
             raise ValidationFailed("DISCLOSURE_RECEIVED_IN_FUTURE", "受付日に未来の日付は入力できません。",
@@ -98,7 +104,7 @@ def do_receive_disclosure_request(
         now = clock.now()
         with transaction.atomic():
             req = DisclosureRequest.objects.create(
-                person_id=pid, kind=kind, received_on=received_on, requester=requester,
+                person_id=pid, kind=kind, received_on=received_on, requester=capacity,
                 identity_document=identity_document, identity_note=identity_note.strip(),
                 request_text=request_text.strip(), state=RequestState.RECEIVED, received_by=actor.staff_id,
                 created_at=now, updated_at=now,
@@ -109,7 +115,7 @@ def do_receive_disclosure_request(
     return req
 
 
-def _transition(request_id: int, transition: str, *, actor: Any, event: EventType, apply: Any,
+def _transition(request_id: int, transition: str, *, actor: Actor, event: EventType, apply: Any,
                 detail: dict[str, Any]) -> DisclosureRequest:
     detail = {"request": request_id, "transition": transition, **detail}
     with _audited_refusal(actor, transition, detail):
@@ -141,7 +147,7 @@ def _transition(request_id: int, transition: str, *, actor: Any, event: EventTyp
     return req
 
 
-def do_start_disclosure_request(request_id: int, *, actor: Any) -> DisclosureRequest:
+def do_start_disclosure_request(request_id: int, *, actor: Actor) -> DisclosureRequest:
     """処理開始: received → in progress."""
     def apply(req: DisclosureRequest, now: dt.datetime) -> None:
         req.started_at = now
@@ -161,7 +167,7 @@ def _correction_change(req: DisclosureRequest, change_id: int) -> Change:
     return change
 
 
-def do_complete_disclosure_request(request_id: int, *, decision: str, actor: Any,
+def do_complete_disclosure_request(request_id: int, *, decision: str, actor: Actor,
                                    change_id: int | None = None) -> DisclosureRequest:
     """完了: in progress → completed, with what was decided and done (required).
 
@@ -183,7 +189,7 @@ def do_complete_disclosure_request(request_id: int, *, decision: str, actor: Any
                        detail={})
 
 
-def do_refuse_disclosure_request(request_id: int, *, reason: str, actor: Any) -> DisclosureRequest:
+def do_refuse_disclosure_request(request_id: int, *, reason: str, actor: Actor) -> DisclosureRequest:
     """不開示・不承認: received or in progress → refused, with the reason (required)."""
     reason = (reason or "").strip()
 

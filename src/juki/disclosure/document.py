@@ -35,6 +35,7 @@ from juki.audit.log import record
 from juki.audit.models import AuditEvent, AuditEventTarget
 from juki.certificates.models import Certificate, DocumentType, RequesterType
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError, ValidationFailed
 from juki.register import queries
 from juki.register.access import MASKED_MY_NUMBER
@@ -293,7 +294,7 @@ def build_document(req: DisclosureRequest) -> DisclosureDocument:
     )
 
 
-def disclosure_document(actor: Any, request_id: int, *, output: str = "html") -> DisclosureDocument:
+def disclosure_document(actor: Actor, request_id: int, *, output: str = "html") -> DisclosureDocument:
     """開示文書の作成: for a 開示 request in progress or completed; audited with the person as target.
 
     ``output`` ("html" or "pdf") is recorded in the event's detail as ``format``.

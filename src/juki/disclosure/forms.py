@@ -5,8 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from juki.core import clock
+from juki.register.requesters import RequesterCapacity
 
-from .models import IdentityDocument, Requester, RequestKind
+from .models import DISCLOSURE_IDENTITY_DOCUMENTS, RequestKind
 
 
 class ReceiveForm(forms.Form):
@@ -15,8 +16,8 @@ class ReceiveForm(forms.Form):
     addressee_no = forms.CharField(label="宛名番号", max_length=10)
     kind = forms.ChoiceField(label="請求の種類", choices=RequestKind.choices)
     received_on = forms.DateField(label="受付日", widget=forms.DateInput(attrs={"type": "date"}), initial=clock.today)
-    requester = forms.ChoiceField(label="請求者", choices=Requester.choices, initial=Requester.SELF)
-    identity_document = forms.ChoiceField(label="本人確認書類", choices=[("", "選択してください"), *IdentityDocument.choices])
+    requester = forms.ChoiceField(label="請求者", choices=RequesterCapacity.choices, initial=RequesterCapacity.SELF)
+    identity_document = forms.ChoiceField(label="本人確認書類", choices=[("", "選択してください"), *DISCLOSURE_IDENTITY_DOCUMENTS])
     identity_note = forms.CharField(label="本人確認の備考", max_length=200, required=False)
     request_text = forms.CharField(label="請求の内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db import models
 
 from juki.register.models import Change, Person
+from juki.register.requesters import IdentityDocument, RequesterCapacity
 
 
 class RequestKind(models.TextChoices):
@@ -29,21 +30,11 @@ class RequestState(models.TextChoices):
     REFUSED = "refused", "不開示・不承認（理由付き）"
 
 
-class Requester(models.TextChoices):
-    SELF = "self", "本人"
-    LEGAL_REPRESENTATIVE = "legal_representative", "法定代理人"
-    AGENT = "agent", "任意代理人"
-
-
-class IdentityDocument(models.TextChoices):
-    """本人確認書類 (the document the requester's identity was checked with)."""
-
-    MY_NUMBER_CARD = "my_number_card", "個人番号カード"
-    DRIVING_LICENCE = "driving_licence", "運転免許証"
-    PASSPORT = "passport", "旅券"
-    RESIDENCE_CARD = "residence_card", "在留カード・特別永住者証明書"
-    HEALTH_INSURANCE = "health_insurance", "健康保険の資格確認書等（2点）"
-    OTHER = "other", "その他（備考に記載）"
+#: 開示請求等 are made by the person or their representative, so 職員証 is not among the
+#: documents; "other" needs the note (備考), which the label says.
+DISCLOSURE_IDENTITY_DOCUMENTS = [
+    (d.value, "その他（備考に記載）" if d == IdentityDocument.OTHER else d.label) for d in IdentityDocument.personal()
+]
 
 
 class DisclosureRequest(models.Model):
@@ -53,8 +44,8 @@ class DisclosureRequest(models.Model):
                                verbose_name="対象者（宛名番号）")
     kind = models.CharField("請求の種類", max_length=16, choices=RequestKind.choices)
     received_on = models.DateField("受付日")
-    requester = models.CharField("請求者", max_length=24, choices=Requester.choices, default=Requester.SELF)
-    identity_document = models.CharField("本人確認書類", max_length=24, choices=IdentityDocument.choices)
+    requester = models.CharField("請求者", max_length=24, choices=RequesterCapacity.choices, default=RequesterCapacity.SELF)
+    identity_document = models.CharField("本人確認書類", max_length=24, choices=DISCLOSURE_IDENTITY_DOCUMENTS)
     identity_note = models.CharField("本人確認の備考", max_length=200, blank=True)
     request_text = models.TextField("請求の内容", blank=True,
                                     help_text="訂正を求める項目と内容、利用停止を求める理由など")

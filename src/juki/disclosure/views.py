@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from juki.core.errors import JukiError
+from juki.register.requesters import Requester
 from juki.register.views.common import actor, error_page
 from juki.security.access import requires
 from juki.security.roles import Function
@@ -43,8 +44,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             req = actions.do_receive_disclosure_request(
-                d["addressee_no"], kind=d["kind"], received_on=d["received_on"], requester=d["requester"],
-                identity_document=d["identity_document"], identity_note=d["identity_note"],
+                d["addressee_no"], kind=d["kind"], received_on=d["received_on"], requester=Requester(
+                    identity_document=d["identity_document"], identity_document_note=d["identity_note"],
+                    capacity=d["requester"]),
                 request_text=d["request_text"], actor=actor(request),
             )
         except JukiError as exc:

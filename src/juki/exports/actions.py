@@ -39,11 +39,11 @@ from django.utils import timezone
 from juki.audit.events import EventType
 from juki.audit.log import person_target, record, refusals_audited
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.identifiers import my_number
 from juki.protection.checks import protected_person_ids
-from juki.register.changes.workflow import Actor
 from juki.security.roles import Function
 
 from . import crypto

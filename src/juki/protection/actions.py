@@ -21,6 +21,7 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.audit.log import person_target, record, refusals_audited
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
 from juki.register.models import Person
@@ -44,7 +45,7 @@ def measure_not_found(measure_id: Any) -> JukiError:
     return JukiError(code="PROTECTION_NOT_FOUND", message=f"支援措置 {measure_id} が見つかりません。", status=404)
 
 
-def _audited_refusal(actor: Any, action: str, detail: dict[str, Any], targets: list[int]) -> Any:
+def _audited_refusal(actor: Actor, action: str, detail: dict[str, Any], targets: list[int]) -> Any:
     return refusals_audited(
         EventType.PROTECTION_ACTION_REFUSED, action=action, function=FUNCTION.value, staff_id=actor.staff_id,
         terminal_id=actor.terminal_id, ip=actor.ip, targets=targets, detail=detail,
@@ -88,7 +89,7 @@ def _clean_offenders(offenders: Iterable[dict[str, Any]]) -> list[dict[str, Any]
 
 def do_register_measure(
     addressee_no: int | str, *, kind: str, applied_on: dt.date, opinion_source: str, offenders: Iterable[dict[str, Any]],
-    members: Iterable[int | str] = (), opinion_note: str = "", note: str = "", actor: Any,
+    members: Iterable[int | str] = (), opinion_note: str = "", note: str = "", actor: Actor,
 ) -> ProtectionMeasure:
     """支援措置申出の登録（仮）: the application as received; no effect until confirmed by another officer.
 
@@ -127,7 +128,7 @@ def do_register_measure(
 
 
 def _create(pid: int, member_ids: list[int], *, kind: str, applied_on: dt.date, opinion_source: str,
-            opinion_note: str, note: str, renewed_from: ProtectionMeasure | None, actor: Any) -> ProtectionMeasure:
+            opinion_note: str, note: str, renewed_from: ProtectionMeasure | None, actor: Actor) -> ProtectionMeasure:
     # Provisional period: fixed again when confirmed (支援開始日 is the day support is decided).
     start = applied_on if renewed_from is None else renewed_from.end_on + dt.timedelta(days=1)
     measure = ProtectionMeasure.objects.create(
@@ -156,7 +157,7 @@ def _locked(measure_id: int, detail: dict[str, Any], targets: list[int]) -> Prot
     return measure
 
 
-def do_confirm_measure(measure_id: int, *, actor: Any) -> ProtectionMeasure:
+def do_confirm_measure(measure_id: int, *, actor: Actor) -> ProtectionMeasure:
     """支援の必要性の確認: a second protection officer confirms; support starts today (an
     extension: the day after the old period ends) and lasts one year."""
     detail: dict[str, Any] = {"measure": measure_id}
@@ -191,7 +192,7 @@ def do_confirm_measure(measure_id: int, *, actor: Any) -> ProtectionMeasure:
 
 
 def do_renew_measure(measure_id: int, *, applied_on: dt.date, opinion_source: str, opinion_note: str = "",
-                     note: str = "", actor: Any) -> ProtectionMeasure:
+                     note: str = "", actor: Actor) -> ProtectionMeasure:
     """延長の申出: a new provisional measure for the same persons and offenders, for the year
     after the old one ends; it takes effect when another officer confirms it."""
     detail: dict[str, Any] = {"measure": measure_id}
@@ -224,7 +225,7 @@ def do_renew_measure(measure_id: int, *, applied_on: dt.date, opinion_source: st
     return new
 
 
-def do_end_measure(measure_id: int, *, reason: str, actor: Any) -> ProtectionMeasure:
+def do_end_measure(measure_id: int, *, reason: str, actor: Actor) -> ProtectionMeasure:
     """支援措置の終了 (申出の取下げ、支援の必要がなくなった等), with the reason; in force no more from today.
     A provisional application can be ended too (取下げ・不承認)."""
     reason = (reason or "").strip()
@@ -251,7 +252,7 @@ def do_end_measure(measure_id: int, *, reason: str, actor: Any) -> ProtectionMea
     return m
 
 
-def do_acknowledge_attempt(attempt_id: int, *, comment: str = "", actor: Any) -> ProtectionAttempt:
+def do_acknowledge_attempt(attempt_id: int, *, comment: str = "", actor: Actor) -> ProtectionAttempt:
     """交付請求の記録の確認: the protection officer has seen the report of an attempt."""
     detail: dict[str, Any] = {"attempt": attempt_id}
     targets: list[int] = []

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -33,6 +32,7 @@ from django.db.models import Q
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import person_target, record
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.security.roles import Function
@@ -167,7 +167,7 @@ def _is_offender(measures: list[ProtectionMeasure], requester_name: str, request
 
 def check_issuance(
     person_ids: Iterable[int | str], *, requester_type: str, requester_name: str,
-    requester_person_id: int | None = None, document_type: str, actor: Any, on: dt.date | None = None,
+    requester_person_id: int | None = None, document_type: str, actor: Actor, on: dt.date | None = None,
 ) -> list[ProtectionWarning]:
     """Check a request for ``person_ids`` before issuing (事務処理要領 第5-10).
 

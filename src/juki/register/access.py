@@ -36,6 +36,7 @@ from django.conf import settings
 
 from juki.audit.events import EventType, Outcome, refusal_outcome
 from juki.audit.log import record as audit
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.security.roles import Function
@@ -112,14 +113,14 @@ def household_members_as_of(household_no: int, as_of: dt.date | None) -> list[Re
 # --- the access functions ----------------------------------------------------------------------
 
 
-def _log(event: EventType, actor: Any, function: Function, *, outcome: str, targets: list[str],
+def _log(event: EventType, actor: Actor, function: Function, *, outcome: str, targets: list[str],
          detail: dict[str, Any], purpose: str = "") -> None:
     audit(event, action="view" if event == EventType.RESIDENT_VIEW else "reveal", function=function.value,
           outcome=outcome, staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip,
           targets=targets, detail=detail, purpose=purpose)
 
 
-def access_resident(actor: Any, addressee_no: int | str, *, as_of: dt.date | None = None) -> ResidentView:
+def access_resident(actor: Actor, addressee_no: int | str, *, as_of: dt.date | None = None) -> ResidentView:
     """住民票照会: one person's record for a reader holding ``RESIDENT_VIEW``; audited."""
     detail: dict[str, Any] = {"as_of": as_of.isoformat()} if as_of else {}
     targets = _target(addressee_no, ADDRESSEE_NO_DIGITS)
@@ -150,7 +151,7 @@ def access_resident(actor: Any, addressee_no: int | str, *, as_of: dt.date | Non
     )
 
 
-def access_household(actor: Any, household_no: int | str, *, as_of: dt.date | None = None) -> HouseholdView:
+def access_household(actor: Actor, household_no: int | str, *, as_of: dt.date | None = None) -> HouseholdView:
     """世帯照会: the members of a household (current or as of a date); audited with every member."""
     detail: dict[str, Any] = {"household_no": str(household_no)[:20]}
     if as_of:
@@ -191,7 +192,7 @@ def my_number_purposes() -> list[str]:
     return list(getattr(settings, "JUKI_MY_NUMBER_PURPOSES", []))
 
 
-def reveal_my_number(actor: Any, addressee_no: int | str, *, purpose: str) -> str:
+def reveal_my_number(actor: Actor, addressee_no: int | str, *, purpose: str) -> str:
     """個人番号の表示: the person's My Number in clear, for the My Number officer, with a purpose.
 
     Audited as ``MY_NUMBER_REVEALED`` with the purpose and the person; the number is not logged.

@@ -43,6 +43,7 @@ from django.db import transaction
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
 from juki.core import keys
+from juki.core.actor import Actor
 
 from .models import Change, OutboxEvent, ResidentRecord
 from .my_numbers import ENCRYPTION_PURPOSE, _aad
@@ -299,13 +300,13 @@ def _pending(place: _Place, target: str) -> list[int]:
     return [pk for pk, kids in place.scan() if any(k != target for k in kids)]
 
 
-def rotate_my_number_key(
+def do_rotate_my_number_key(
     *,
     batch: int = DEFAULT_BATCH,
     max_batches: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     on_start: Callable[[RotationResult], None] | None = None,
-    operator: dict[str, str] | None = None,
+    actor: Actor,
     function: str = "cli.keys",
 ) -> RotationResult:
     """Rotate the My Number encryption key and re-encrypt everything under older keys.
@@ -328,15 +329,15 @@ def rotate_my_number_key(
     try:
         result = _rotate(batch=batch, max_batches=max_batches, on_progress=on_progress, on_start=started)
     except BaseException as exc:
-        _audit(seen[0] if seen else None, Outcome.ERROR, operator, function, error=type(exc).__name__)
+        _audit(seen[0] if seen else None, Outcome.ERROR, actor, function, error=type(exc).__name__)
         raise
-    _audit(result, Outcome.OK, operator, function)
+    _audit(result, Outcome.OK, actor, function)
     return result
 
 
-def _audit(result: RotationResult | None, outcome: str, operator: dict[str, str] | None, function: str,
+def _audit(result: RotationResult | None, outcome: str, actor: Actor, function: str,
            *, error: str = "") -> None:
-    detail: dict[str, Any] = {"purpose": ENCRYPTION_PURPOSE, **(operator or {})}
+    detail: dict[str, Any] = {"purpose": ENCRYPTION_PURPOSE, **actor.operator_detail()}
     if result is not None:
         detail.update({
             "key_id": result.key_id, "new_key": result.new_key, "previous_key_ids": result.previous_kids,

@@ -16,6 +16,7 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.audit.log import record
 from juki.audit.retention import BATCH, check_cutoff, cutoff_instant, provision_retention_years
+from juki.core.actor import Actor
 
 from .models import OutboxEvent
 
@@ -37,8 +38,7 @@ class ProvisionPurgeResult:
 
 
 def do_purge_provision_records(
-    *, before: dt.date, dry_run: bool = False, operator: dict[str, Any] | None = None,
-    today: dt.date | None = None,
+    *, before: dt.date, dry_run: bool = False, actor: Actor, today: dt.date | None = None,
 ) -> ProvisionPurgeResult:
     """提供記録の消去: delete outbox events *sent* before ``before`` (the retention period runs
     from the provision). Unsent events are never purged here; they are counted. A cut-off
@@ -59,5 +59,5 @@ def do_purge_provision_records(
         for i in range(0, len(ids), BATCH):
             OutboxEvent.objects.filter(pk__in=ids[i:i + BATCH]).delete()
         record(EventType.PROVISION_RECORDS_PURGED, action="purge", function="cli.outbox", terminal_id="cli",
-               detail={**(operator or {}), **result.as_detail()})
+               detail={**actor.operator_detail(), **result.as_detail()})
     return result

@@ -38,6 +38,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 
 from juki.audit.events import EventType
 from juki.audit.log import record
+from juki.core.actor import Actor
 
 from .models import Change, Household, OutboxEvent, Person, RecordStatus, ResidentRecord
 
@@ -144,8 +145,7 @@ def _scrub(change: Change, purged: set[int], today: dt.date) -> bool:
     return False
 
 
-def do_purge_expired_records(*, today: dt.date, dry_run: bool = False,
-                             operator: dict[str, str] | None = None) -> RetentionResult:
+def do_purge_expired_records(*, today: dt.date, dry_run: bool = False, actor: Actor) -> RetentionResult:
     """消去: purge removed records whose 150-year retention ended before ``today``.
 
     One transaction: everything is purged and the run audited, or nothing is. A dry run
@@ -185,5 +185,5 @@ def do_purge_expired_records(*, today: dt.date, dry_run: bool = False,
             _, result.persons_kept = _delete_each(Person, pids)
             result.households, _ = _delete_each(Household, empty)
             record(EventType.RETENTION_PURGED, action="purge", function=FUNCTION, terminal_id="cli",
-                   detail={**result.as_detail(), **(operator or {})})
+                   detail={**result.as_detail(), **actor.operator_detail()})
     return result

@@ -52,6 +52,7 @@ from django.db.models.functions import Concat, Replace
 from juki.audit.events import EventType, Outcome, refusal_outcome
 from juki.audit.log import record as audit
 from juki.core import keys
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError, ValidationFailed
 from juki.identifiers import my_number as my_number_id
@@ -124,13 +125,12 @@ def search_limit() -> int:
     return int(getattr(settings, "JUKI_SEARCH_LIMIT", DEFAULT_LIMIT))
 
 
-def search_residents(actor: Any, criteria: SearchCriteria, *, limit: int | None = None,
+def search_residents(actor: Actor, criteria: SearchCriteria, *, limit: int | None = None,
                      count_matches: bool = False) -> SearchResult:
     """Search the register; refuses a too-broad search (``SEARCH_TOO_BROAD``); always audited.
 
-    ``actor`` is a :class:`juki.register.changes.workflow.Actor` (staff) or ``ApiActor``
-    (an API client, audited as ``api:<client_id>``) — anything with ``staff_id``, ``terminal_id``,
-    ``ip`` and ``require(function)``. ``limit``
+    ``actor`` is a :class:`juki.core.actor.Actor`: a staff member or an API client (audited as
+    ``api:<client_id>``). ``limit``
     may lower the configured cap, never raise it. ``count_matches``: count the matches of a
     truncated search up to ``COUNT_CAP`` (``total_capped``, 「該当件数」) — the API shows it;
     the staff screen only asks to narrow the search, so it does not pay for a second statement.
@@ -240,7 +240,7 @@ def _count(queries: list[QuerySet[ResidentRecord]]) -> int:
     return min(total, COUNT_CAP)
 
 
-def _log(actor: Any, function: Function, criteria: dict[str, Any], *, outcome: str, targets: list[str],
+def _log(actor: Actor, function: Function, criteria: dict[str, Any], *, outcome: str, targets: list[str],
          detail: dict[str, Any]) -> None:
     audit(
         EventType.RESIDENT_SEARCH, action="search", function=function.value, outcome=outcome,

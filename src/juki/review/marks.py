@@ -11,6 +11,7 @@ from juki.audit.events import EventType, refusal_outcome
 from juki.audit.log import record
 from juki.audit.models import ReviewMark
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.core.fields import max_length
 from juki.security.roles import Function
@@ -31,18 +32,18 @@ def comment_required() -> JukiError:
 
 
 def do_mark_flag_reviewed(period_start: dt.date, period_end: dt.date, flag_key: str, comment: str, *,
-                          acting_staff: Any) -> ReviewMark:
+                          actor: Actor) -> ReviewMark:
     """確認済みにする: record that the auditor looked into ``flag_key`` of this period's report.
 
     The flag must be in the report for the period (recomputed now), the comment is required.
     A second mark on the same flag replaces the comment; the audit event
     (``AUDIT_REVIEW_MARKED``) keeps the previous one. Refusals are audited after the
-    transaction. ``acting_staff`` is an Actor (staff_id, terminal_id, ip, require()).
+    transaction. ``actor`` is the auditor (:class:`juki.core.actor.Actor`).
     """
     comment = (comment or "").strip()
     detail: dict[str, Any] = {"flag_key": flag_key[:200], "period": f"{period_start}..{period_end}"}
     try:
-        acting_staff.require(Function.AUDIT_REVIEW)
+        actor.require(Function.AUDIT_REVIEW)
         if not comment or len(comment) > COMMENT_MAX:
             raise comment_required()
         review = build_review(period_start, period_end)
@@ -55,16 +56,16 @@ def do_mark_flag_reviewed(period_start: dt.date, period_end: dt.date, flag_key: 
             if mark is None:
                 mark = ReviewMark(flag_key=flag.key, rule=flag.rule, staff_id=flag.staff_id, scope=flag.scope)
             mark.comment = comment
-            mark.reviewed_by = acting_staff.staff_id
+            mark.reviewed_by = actor.staff_id
             mark.reviewed_at = clock.now()
             mark.save()
             record(EventType.AUDIT_REVIEW_MARKED, action="mark", function=Function.AUDIT_REVIEW.value,
-                   staff_id=acting_staff.staff_id, terminal_id=acting_staff.terminal_id, ip=acting_staff.ip,
+                   staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip,
                    detail={**detail, "rule": flag.rule, "reviewed_staff_id": flag.staff_id, "scope": flag.scope,
                            "comment": comment, "previous_comment": previous})
         return mark
     except JukiError as exc:
         record(EventType.AUDIT_REVIEW_MARKED, action="mark", function=Function.AUDIT_REVIEW.value,
-               outcome=refusal_outcome(exc), staff_id=acting_staff.staff_id, terminal_id=acting_staff.terminal_id,
-               ip=acting_staff.ip, detail={**detail, "code": exc.code})
+               outcome=refusal_outcome(exc), staff_id=actor.staff_id, terminal_id=actor.terminal_id,
+               ip=actor.ip, detail={**detail, "code": exc.code})
         raise

@@ -19,10 +19,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from juki.audit.events import EventType, Outcome
-from juki.audit.log import client_ip, record_request
+from juki.audit.log import record_request
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.register.changes.workflow import Actor
 from juki.security.access import requires
 from juki.security.roles import Function
 from juki.web.downloads import attachment
@@ -63,11 +63,6 @@ class PeriodForm(forms.Form):
             today = clock.today()
             data["period"] = month_period(today.year, today.month)
         return data
-
-
-def _actor(request: HttpRequest) -> Actor:
-    terminal = getattr(request, "terminal", None)
-    return Actor(request.user, terminal.terminal_id if terminal is not None else "", client_ip(request))
 
 
 def _period_query(period: tuple[dt.date, dt.date]) -> str:
@@ -155,7 +150,7 @@ def review_mark(request: HttpRequest) -> HttpResponse:
     back = reverse("audit-review") + "?" + _period_query(period)
     try:
         do_mark_flag_reviewed(*period, request.POST.get("flag_key", ""), request.POST.get("comment", ""),
-                              acting_staff=_actor(request))
+                              actor=Actor.from_request(request))
     except JukiError as exc:
         messages.error(request, f"{exc.message}（{exc.code}）")
         return redirect(back)

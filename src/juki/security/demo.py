@@ -23,9 +23,10 @@ from django.db import transaction
 
 from juki.audit.events import EventType
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.addresses import public_base_url
 
-from .actions import Actor, do_issue_enrolment_code, do_register_terminal
+from .actions import do_issue_enrolment_code, do_register_terminal
 from .actions.common import audit
 from .actions.staff import generate_password
 from .models import RoleGrant, Staff, Terminal
@@ -95,7 +96,7 @@ def _write_credentials(path: Path, passwords: dict[str, str]) -> None:
 def _ensure_terminal(actor: Actor) -> Terminal:
     terminal = Terminal.objects.filter(terminal_id=DEMO_TERMINAL_ID).first()
     if terminal is None:
-        terminal = do_register_terminal(DEMO_TERMINAL_ID, "デモ端末", "市民課窓口（デモ）", "all", acting=actor)
+        terminal = do_register_terminal(DEMO_TERMINAL_ID, "デモ端末", "市民課窓口（デモ）", "all", actor=actor)
     return terminal
 
 
@@ -142,7 +143,7 @@ def ensure_demo_staff(stdout: Any, *, base_url: str | None = None) -> dict[str, 
         audit(actor, EventType.DEMO_LOADED, action="create", function=Function.STAFF_MANAGE,
               detail={"what": "staff", "created": created, "terminal": terminal.terminal_id})
 
-    code = do_issue_enrolment_code(terminal, acting=actor)
+    code = do_issue_enrolment_code(terminal, actor=actor)
     base = (base_url or public_base_url()).rstrip("/")
     url = f"{base}/terminal/enrol/?code={code}"
 

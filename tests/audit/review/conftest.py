@@ -26,9 +26,10 @@ import pytest
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import PermissionDenied
 from juki.register.access import access_resident
-from juki.register.changes.workflow import Actor, do_enter_change
+from juki.register.changes.workflow import do_enter_change
 from juki.register.search import SearchCriteria, search_residents
 from juki.security.roles import Role
 

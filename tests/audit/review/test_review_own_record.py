@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from tests.register.factories import City, add_household
 
+from juki.core.actor import Actor
 from juki.register.access import access_resident
 from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import TownBlock
@@ -57,9 +58,9 @@ def homes(scenario: Scenario, make_staff: Any) -> dict[str, Any]:
                        block=2, banchi="7番7号")
     admin = make_staff("admin09", Role.SYSADMIN, name="管理 九郎")
     self01 = scenario.staff["self01"] = make_staff("self01", Role.CLERK, name="本人 七郎")
-    do_set_staff_own_record(self01, h1[0].person_id, acting=admin)
+    do_set_staff_own_record(self01, h1[0].person_id, actor=Actor.for_staff(admin))
     # normal01 is linked too (to 山田 花子, who lives elsewhere): linked staff at work raise nothing.
-    do_set_staff_own_record(scenario.staff["normal01"], scenario.yamada[0].person_id, acting=admin)
+    do_set_staff_own_record(scenario.staff["normal01"], scenario.yamada[0].person_id, actor=Actor.for_staff(admin))
     return {"h1": h1, "h2": h2, "h3": h3, "self01": self01, "city": city}
 
 

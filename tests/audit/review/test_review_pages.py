@@ -11,8 +11,8 @@ import pytest
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent, ReviewMark
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.register.changes.workflow import Actor
 from juki.review.marks import do_mark_flag_reviewed
 from juki.review.report import build_review
 from juki.review.rules import RULE_OFF_HOURS
@@ -96,8 +96,8 @@ def test_marking_a_flag_reviewed_stores_the_comment_and_is_audited(scenario: Sce
 def test_remarking_keeps_the_previous_comment_in_the_log(scenario: Scenario, auditor: Any) -> None:
     flag = _flag(RULE_OFF_HOURS)
     actor = Actor(auditor, "T-COUNTER-01")
-    do_mark_flag_reviewed(*MONTH, flag.key, "一回目", acting_staff=actor)
-    do_mark_flag_reviewed(*MONTH, flag.key, "二回目", acting_staff=actor)
+    do_mark_flag_reviewed(*MONTH, flag.key, "一回目", actor=actor)
+    do_mark_flag_reviewed(*MONTH, flag.key, "二回目", actor=actor)
     assert ReviewMark.objects.get(flag_key=flag.key).comment == "二回目"
     last = AuditEvent.objects.filter(event_type=EventType.AUDIT_REVIEW_MARKED).order_by("-seq").first()
     assert last is not None and last.detail["previous_comment"] == "一回目"
@@ -111,7 +111,7 @@ def test_mark_is_refused_for_unknown_flag_or_empty_comment_and_the_refusal_is_au
         scenario: Scenario, auditor: Any, key: str | None, comment: str, code: str) -> None:
     key = key or _flag(RULE_OFF_HOURS).key
     with pytest.raises(JukiError) as exc:
-        do_mark_flag_reviewed(*MONTH, key, comment, acting_staff=Actor(auditor, "T-COUNTER-01"))
+        do_mark_flag_reviewed(*MONTH, key, comment, actor=Actor(auditor, "T-COUNTER-01"))
     assert exc.value.code == code
     assert not ReviewMark.objects.exists()
     event = AuditEvent.objects.filter(event_type=EventType.AUDIT_REVIEW_MARKED).get()
@@ -120,7 +120,7 @@ def test_mark_is_refused_for_unknown_flag_or_empty_comment_and_the_refusal_is_au
 
 def test_clerk_cannot_mark_through_the_action(scenario: Scenario, clerk: Any) -> None:
     with pytest.raises(JukiError) as exc:
-        do_mark_flag_reviewed(*MONTH, _flag(RULE_OFF_HOURS).key, "x", acting_staff=Actor(clerk, "T-COUNTER-01"))
+        do_mark_flag_reviewed(*MONTH, _flag(RULE_OFF_HOURS).key, "x", actor=Actor(clerk, "T-COUNTER-01"))
     assert exc.value.code == "FORBIDDEN"
     assert not ReviewMark.objects.exists()
 

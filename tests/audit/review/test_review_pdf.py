@@ -16,7 +16,7 @@ import pytest
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.models import AuditEvent
-from juki.register.changes.workflow import Actor
+from juki.core.actor import Actor
 from juki.review.marks import do_mark_flag_reviewed
 from juki.review.report import build_review
 from juki.review.rules import RULE_OFF_HOURS
@@ -39,7 +39,7 @@ def pdf_info(data: bytes) -> str:
 def test_auditor_downloads_the_review_as_a4_pdf_with_counts_flags_and_marks(
         scenario: Scenario, auditor: Any, as_staff: Any) -> None:
     flag = next(f for f in build_review(*MONTH).flags if f.rule == RULE_OFF_HOURS)
-    do_mark_flag_reviewed(*MONTH, flag.key, "夜間の転入対応。課長確認済み。", acting_staff=Actor(auditor, "T-COUNTER-01"))
+    do_mark_flag_reviewed(*MONTH, flag.key, "夜間の転入対応。課長確認済み。", actor=Actor(auditor, "T-COUNTER-01"))
 
     response = as_staff(auditor).get(URL, {"month": "2026-10"})
 
@@ -106,7 +106,7 @@ def test_the_screen_and_the_print_template_share_the_staff_table_and_flag_texts(
     from juki.review.pdf import review_print_context
 
     flag = next(f for f in build_review(*MONTH).flags if f.rule == RULE_OFF_HOURS)
-    do_mark_flag_reviewed(*MONTH, flag.key, "夜間の転入対応。", acting_staff=Actor(auditor, "T-COUNTER-01"))
+    do_mark_flag_reviewed(*MONTH, flag.key, "夜間の転入対応。", actor=Actor(auditor, "T-COUNTER-01"))
     review = build_review(*MONTH)
     printed = render_to_string("audit/review_print.html", review_print_context(review))
     screen = as_staff(auditor).get("/audit/review/", {"month": "2026-10"}).content.decode()

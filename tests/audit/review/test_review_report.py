@@ -13,9 +13,9 @@ import pytest
 from juki.audit.events import Outcome
 from juki.audit.models import AuditEvent
 from juki.audit.verify import verify
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.register.access import access_resident
-from juki.register.changes.workflow import Actor
 from juki.register.search import SearchCriteria, search_residents
 from juki.review.report import build_review
 from juki.review.rules import (
@@ -160,8 +160,8 @@ def test_same_surname_matches_variant_kanji(scenario: Scenario, make_staff: Any,
     """髙 and 高 fold together (juki.register.names.kanji_search_key), so 髙橋 viewing 高橋 is flagged."""
     from tests.register.factories import City, add_household
 
+    from juki.core.actor import Actor
     from juki.register.access import access_resident
-    from juki.register.changes.workflow import Actor
     from juki.register.models import TownBlock
     from juki.security.roles import Role
 

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.identifiers import my_number, resident_code
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import Change
 
 

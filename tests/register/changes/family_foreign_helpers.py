@@ -15,9 +15,10 @@ import pytest
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.identifiers import my_number, resident_code
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import Change, IssuedNumber, OutboxEvent, Person, ResidentRecord
 
 TODAY_NOTIFIED = object()

@@ -8,9 +8,10 @@ import pytest
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.identifiers import my_number as my_number_id
 from juki.identifiers import resident_code as resident_code_id
-from juki.register.changes.workflow import Actor, do_reject_change
+from juki.register.changes.workflow import do_reject_change
 from juki.register.models import Change, Household, IssuedNumber, Person, ResidentRecord
 from juki.register.my_numbers import blind_index, reveal
 

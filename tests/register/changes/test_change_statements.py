@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.core.actor import Actor
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import OutboxEvent, ResidentRecord
 
 pytestmark = pytest.mark.django_db

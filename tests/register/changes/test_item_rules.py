@@ -24,6 +24,7 @@ from pydantic.fields import FieldInfo
 from tests.register.factories import add_household, small_city
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.register.changes.item_types import (
     KANA_MESSAGE,
@@ -35,7 +36,6 @@ from juki.register.changes.item_types import (
 from juki.register.changes.registry import all_handlers, handler_for
 from juki.register.models import Change, ResidentRecord
 from juki.register.names import kana_search_key
-from juki.security.actions import Actor as SecurityActor
 from juki.security.actions import do_create_api_client
 from juki.security.roles import Function
 
@@ -277,7 +277,7 @@ def test_nested_corrections_are_named_through_their_parent():
 @pytest.mark.django_db
 def test_the_api_shows_the_item_label_and_keeps_the_path_in_field(city):
     created = do_create_api_client("madoguchi", "試験システム", ["127.0.0.1/32"], [Function.CHANGE_ENTER.value],
-                                   acting=SecurityActor.cli())
+                                   actor=Actor.cli())
     auth = {"HTTP_AUTHORIZATION": f"Bearer {created.token}"}
     today = clock.today()
     body = {"kind": "move_in", "items": move_in_items(city, [_move_in_person(family_name_kana="山田")]),

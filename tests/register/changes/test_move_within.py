@@ -10,8 +10,9 @@ from tests.register.factories import add_household, small_city
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import Change, ChangeState, Household, OutboxEvent, ResidentRecord
 
 pytestmark = pytest.mark.django_db

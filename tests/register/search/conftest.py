@@ -11,8 +11,8 @@ import pytest
 from tests.register.factories import City, add_household, small_city
 
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.identifiers import my_number, resident_code
-from juki.register.changes.workflow import Actor
 from juki.register.entry_rules import retention_until
 from juki.register.models import RecordStatus, ResidentRecord
 from juki.register.names import kana_search_key, kanji_search_key

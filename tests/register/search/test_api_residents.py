@@ -12,7 +12,8 @@ from django.test import Client
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
-from juki.security.actions import Actor, do_create_api_client
+from juki.core.actor import Actor
+from juki.security.actions import do_create_api_client
 
 from .conftest import person, valid_my_number
 
@@ -20,7 +21,7 @@ from .conftest import person, valid_my_number
 @pytest.fixture
 def api_client(db):
     def make(functions: list[str], client_id: str = "tax") -> Client:
-        created = do_create_api_client(client_id, "税務システム", ["127.0.0.1/32"], functions, acting=Actor.cli())
+        created = do_create_api_client(client_id, "税務システム", ["127.0.0.1/32"], functions, actor=Actor.cli())
         return Client(HTTP_AUTHORIZATION=f"Bearer {created.token}")
 
     return make

@@ -11,7 +11,8 @@ import pytest
 from tests.register.factories import City, add_household, small_city
 
 from juki.core import clock
-from juki.register.changes.workflow import Actor, do_enter_change
+from juki.core.actor import Actor
+from juki.register.changes.workflow import do_enter_change
 from juki.register.models import Change
 from juki.security.roles import Role
 

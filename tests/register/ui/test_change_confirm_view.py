@@ -60,7 +60,8 @@ def test_a_late_notification_is_shown_as_a_warning(approver, terminal, clerk, ho
     import datetime as dt
 
     from juki.core import clock
-    from juki.register.changes.workflow import Actor, do_enter_change
+    from juki.core.actor import Actor
+    from juki.register.changes.workflow import do_enter_change
 
     head, child = household
     today = clock.today()
@@ -154,7 +155,8 @@ def test_a_followed_move_of_the_joined_household_is_shown_as_its_own_version(app
     import datetime as dt
 
     from juki.core import clock
-    from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+    from juki.core.actor import Actor
+    from juki.register.changes.workflow import do_confirm_change, do_enter_change
 
     head, child = household
     moved = enter_move(clerk, city, [head.person_id, child.person_id])

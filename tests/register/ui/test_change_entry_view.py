@@ -143,7 +143,8 @@ def test_the_person_link_prefills_the_form_and_a_stale_form_is_refused(as_staff,
     assert f'value="{head.person_id}"' in form and f'value="{expected}"' in form
 
     # meanwhile another change to the same person is confirmed
-    from juki.register.changes.workflow import Actor, do_confirm_change
+    from juki.core.actor import Actor
+    from juki.register.changes.workflow import do_confirm_change
 
     other = enter_move(clerk, city, [head.person_id, child.person_id], banchi="9番9号")
     do_confirm_change(other.pk, actor=Actor(approver, "T-COUNTER-01"))

@@ -17,8 +17,9 @@ from juki.api.app import api
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.register.models import Change, ChangeState, ResidentRecord
-from juki.security.actions import Actor, do_create_api_client
+from juki.security.actions import do_create_api_client
 from juki.security.roles import Function
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ BASE = "/api/v1/changes"
 
 def api_client(client_id: str, *functions: Function) -> dict[str, str]:
     created = do_create_api_client(client_id, f"試験システム {client_id}", ["127.0.0.1/32"],
-                                   [f.value for f in functions], acting=Actor.cli())
+                                   [f.value for f in functions], actor=Actor.cli())
     return {"HTTP_AUTHORIZATION": f"Bearer {created.token}"}
 
 

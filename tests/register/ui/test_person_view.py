@@ -16,7 +16,8 @@ import pytest
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
 from juki.core import clock
-from juki.register.changes.workflow import Actor, do_confirm_change
+from juki.core.actor import Actor
+from juki.register.changes.workflow import do_confirm_change
 
 from .conftest import enter_move
 

@@ -14,9 +14,10 @@ from django.db import connection
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.register.models import Change, ChangeState, OutboxEvent
 from juki.tools.bench.runner import latency, percentile
-from juki.tools.demo.loader import load_demo
+from juki.tools.demo.loader import do_load_demo
 
 MINE = ("load", "changes_seq", "search_kana_birth", "search_kana_prefix_address", "search_resident_code",
         "search_my_number", "view")
@@ -71,7 +72,7 @@ def test_the_raw_baseline_leaves_the_register_as_it_found_it(tmp_path):
     """The raw UPDATE/INSERT baseline is undone; only the workflow's changes remain."""
     from juki.register.models import ResidentRecord
 
-    load_demo(residents=200, seed=4)
+    do_load_demo(residents=200, seed=4, actor=Actor.system("tests"))
     versions = ResidentRecord.objects.count()
     call_command("bench", quick=True, only="changes", changes=3, stdout=io.StringIO())
     confirmed = Change.objects.filter(state=ChangeState.CONFIRMED).count()
@@ -81,7 +82,7 @@ def test_the_raw_baseline_leaves_the_register_as_it_found_it(tmp_path):
 
 @pytest.mark.django_db
 def test_residents_option_refuses_a_register_that_is_not_empty():
-    load_demo(residents=30, seed=1)
+    do_load_demo(residents=30, seed=1, actor=Actor.system("tests"))
     with pytest.raises(CommandError, match="空ではない"):
         call_command("bench", quick=True, residents=30, only="load", stdout=io.StringIO())
 

@@ -10,8 +10,9 @@ import pytest
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.security.actions import Actor, do_bootstrap_admin
+from juki.security.actions import do_bootstrap_admin
 from juki.security.demo import ensure_demo_staff
 from juki.security.models import RoleChangeRequest, RoleGrant, Staff, Terminal
 from juki.security.roles import Role
@@ -65,8 +66,8 @@ def test_on_a_demo_database_the_demo_approver_approves_the_bench_grants():
 
 def test_without_an_administrator_to_approve_the_bench_refuses_and_creates_nothing():
     operator = Actor.cli()
-    do_bootstrap_admin("admin-one", "管理 一郎", application_no="A-1", acting=operator)
-    do_bootstrap_admin("admin-two", "管理 二郎", application_no="A-2", acting=operator)
+    do_bootstrap_admin("admin-one", "管理 一郎", application_no="A-1", actor=operator)
+    do_bootstrap_admin("admin-two", "管理 二郎", application_no="A-2", actor=operator)
     with pytest.raises(JukiError) as refused:
         bench_actor("bench-clerk")
     assert refused.value.code == "BENCH_NO_APPROVER"

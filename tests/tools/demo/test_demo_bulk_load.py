@@ -11,11 +11,12 @@ from django.db import connection
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.identifiers import my_number, resident_code
 from juki.register.models import Household, Person, RecordStatus, ResidentRecord
 from juki.tools.demo import draws, loader
 from juki.tools.demo.generator import DemoCityGenerator
-from juki.tools.demo.loader import load_demo
+from juki.tools.demo.loader import do_load_demo
 
 pytestmark = pytest.mark.django_db
 N = 400
@@ -29,7 +30,7 @@ def index_names(table: str) -> set[str]:
 
 
 def test_counts_in_the_database_match_what_the_loader_reports():
-    counts = load_demo(residents=N, seed=5)
+    counts = do_load_demo(residents=N, seed=5, actor=Actor.system("tests"))
     assert ResidentRecord.objects.filter(is_current=True, status=RecordStatus.RESIDENT).count() == N == counts.residents
     assert Person.objects.count() == counts.persons == N + counts.removed
     assert Household.objects.count() == counts.households
@@ -38,7 +39,7 @@ def test_counts_in_the_database_match_what_the_loader_reports():
 
 def test_persons_have_several_history_versions_on_average():
     """docs/performance.md: "several history versions per person on average"."""
-    counts = load_demo(residents=N, seed=5)
+    counts = do_load_demo(residents=N, seed=5, actor=Actor.system("tests"))
     assert counts.versions / counts.persons >= 2
     reasons = set(ResidentRecord.objects.filter(version__gt=1).values_list("change_reason", flat=True))
     assert {"move_within", "furigana", "domicile_change"} <= reasons
@@ -50,7 +51,7 @@ def test_persons_have_several_history_versions_on_average():
 
 
 def test_removed_records_stay_with_retention_and_history():
-    counts = load_demo(residents=N, seed=5)
+    counts = do_load_demo(residents=N, seed=5, actor=Actor.system("tests"))
     removed = ResidentRecord.objects.filter(is_current=True, status=RecordStatus.REMOVED)
     assert removed.count() == counts.removed > 0
     assert not removed.filter(retention_until__isnull=True).exists()
@@ -60,7 +61,7 @@ def test_removed_records_stay_with_retention_and_history():
 def test_bulk_index_rebuild_restores_every_index_and_constraint():
     table = ResidentRecord._meta.db_table
     before = index_names(table)
-    counts = load_demo(residents=N, seed=5, bulk_indexes=True)
+    counts = do_load_demo(residents=N, seed=5, bulk_indexes=True, actor=Actor.system("tests"))
     assert index_names(table) == before
     assert ResidentRecord.objects.count() == counts.versions
     event = AuditEvent.objects.get(event_type=EventType.DEMO_LOADED)
@@ -73,14 +74,14 @@ def test_bulk_and_row_by_row_index_paths_give_the_same_register():
             "person_id", "version", "is_current", "family_name", "valid_from", "recorded_at", "town_block__code",
             "banchi", "resident_code", "status"))
 
-    load_demo(residents=150, seed=9, bulk_indexes=False)
+    do_load_demo(residents=150, seed=9, bulk_indexes=False, actor=Actor.system("tests"))
     plain = snapshot()
     for model in (ResidentRecord, Person, Household):
         model.objects.all().delete()
     from juki.register.models import District, Municipality, NumberSequence, TownBlock
     for model in (TownBlock, District, Municipality, NumberSequence):
         model.objects.all().delete()
-    load_demo(residents=150, seed=9, bulk_indexes=True)
+    do_load_demo(residents=150, seed=9, bulk_indexes=True, actor=Actor.system("tests"))
     assert snapshot() == plain
 
 
@@ -94,7 +95,7 @@ def test_writer_holds_one_batch_at_a_time(monkeypatch):
         real(table, columns, rows, **options)
 
     monkeypatch.setattr(loader, "write_rows", spy)
-    counts = load_demo(residents=N, seed=5, batch_persons=50)
+    counts = do_load_demo(residents=N, seed=5, batch_persons=50, actor=Actor.system("tests"))
     person_batches = [n for table, n in calls if table == Person._meta.db_table]
     assert len(person_batches) >= N // 60
     assert max(person_batches) < 50 + 15  # a batch ends with the household that filled it
@@ -123,6 +124,6 @@ def test_unique_digits_never_repeat_and_carry_a_valid_check_digit():
 
 def test_progress_bar_shows_rate_and_eta():
     stream = io.StringIO()
-    load_demo(residents=120, seed=2, progress_stream=stream)
+    do_load_demo(residents=120, seed=2, progress_stream=stream, actor=Actor.system("tests"))
     last = stream.getvalue().strip().splitlines()[-1]
     assert "120/120" in last and "/s" in last and "残り" in last and "経過" in last

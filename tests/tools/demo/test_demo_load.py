@@ -14,6 +14,7 @@ from django.db import connection
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.identifiers import my_number, resident_code
 from juki.register import my_numbers
 from juki.register.entry_rules import add_years
@@ -33,7 +34,7 @@ from juki.register.models import (
 )
 from juki.register.names import has_variation_selector, kanji_search_key
 from juki.tools.demo.generator import DemoCityGenerator
-from juki.tools.demo.loader import load_demo
+from juki.tools.demo.loader import do_load_demo
 from juki.tools.demo.management.commands import demo as demo_command
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def no_demo_staff(monkeypatch):
 
 @pytest.fixture
 def city():
-    return load_demo(residents=N, seed=SEED)
+    return do_load_demo(residents=N, seed=SEED, actor=Actor.system("tests"))
 
 
 def current():
@@ -94,7 +95,7 @@ def test_demo_city_is_akita_with_the_requested_residents(city):
 def test_loading_the_same_seed_twice_gives_the_same_register(city):
     first = db_snapshot()
     wipe_register()
-    load_demo(residents=N, seed=SEED)
+    do_load_demo(residents=N, seed=SEED, actor=Actor.system("tests"))
     assert db_snapshot() == first
 
 
@@ -217,7 +218,7 @@ def test_if_empty_does_not_load_twice(no_demo_staff):
 
 
 def test_loading_into_a_non_empty_register_is_refused():
-    load_demo(residents=30, seed=1)
+    do_load_demo(residents=30, seed=1, actor=Actor.system("tests"))
     with pytest.raises(CommandError, match="DEMO_NOT_EMPTY"):
         call_command("demo", residents=30, seed=2, stdout=io.StringIO())
     assert AuditEvent.objects.filter(event_type=EventType.DEMO_LOADED).count() == 1

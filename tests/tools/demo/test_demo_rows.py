@@ -13,6 +13,7 @@ from psycopg.adapt import Transformer
 
 from juki.audit.events import EventType
 from juki.audit.models import AuditEvent
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.identifiers import my_number, resident_code
 from juki.register import my_numbers
@@ -26,7 +27,7 @@ from juki.register.models import (
     TownBlock,
 )
 from juki.tools.demo.generator import DemoCityGenerator
-from juki.tools.demo.loader import load_demo
+from juki.tools.demo.loader import do_load_demo
 from juki.tools.demo.rows import RowEncoder
 
 
@@ -54,12 +55,12 @@ def snapshot():
 
 @pytest.mark.django_db
 def test_the_city_is_the_same_whatever_the_number_of_worker_processes(small_chunks):
-    load_demo(residents=450, seed=8, workers=1)
+    do_load_demo(residents=450, seed=8, workers=1, actor=Actor.system("tests"))
     one = snapshot()
     assert len({r[0] for r in one}) > 450  # five chunks, removed records included
     for workers in (2, 3):
         wipe_register()
-        load_demo(residents=450, seed=8, workers=workers)
+        do_load_demo(residents=450, seed=8, workers=workers, actor=Actor.system("tests"))
         assert snapshot() == one, workers
     event = AuditEvent.objects.filter(event_type=EventType.DEMO_LOADED).order_by("-seq").first()
     assert event.detail["workers"] == 3
@@ -117,7 +118,7 @@ def test_bulk_load_on_postgresql_writes_frozen_all_visible_pages():
     all-visible at once (index-only scans need no VACUUM first)."""
     if connection.vendor != "postgresql":
         pytest.skip("COPY FREEZE and the visibility map are PostgreSQL's")
-    counts = load_demo(residents=300, seed=3, bulk_indexes=True)
+    counts = do_load_demo(residents=300, seed=3, bulk_indexes=True, actor=Actor.system("tests"))
     with connection.cursor() as cur:
         cur.execute("SELECT relpages, relallvisible FROM pg_class WHERE oid = %s::regclass",
                     [ResidentRecord._meta.db_table])
@@ -134,7 +135,7 @@ def test_the_load_analyses_its_tables_and_keeps_the_raised_statistics_targets():
         pytest.skip("per-column statistics targets are PostgreSQL's")
     with connection.cursor() as cur:  # a table the load does not write (autovacuum never analyses it)
         cur.execute("CREATE TEMPORARY TABLE not_loaded AS SELECT generate_series(1, 100) AS n")
-    load_demo(residents=300, seed=3, bulk_indexes=True)
+    do_load_demo(residents=300, seed=3, bulk_indexes=True, actor=Actor.system("tests"))
     with connection.cursor() as cur:
         cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'not_loaded'::regclass")
         assert cur.fetchone()[0] < 0  # never analysed: the load analyses its own tables only
@@ -152,7 +153,7 @@ def test_the_loader_writes_valid_to_as_the_triggers_would_and_puts_them_back(bul
     """``valid_to`` (juki.register.validity) comes with the rows; the triggers are back after."""
     from juki.register import validity
 
-    load_demo(residents=300, seed=5, bulk_indexes=bulk_indexes)
+    do_load_demo(residents=300, seed=5, bulk_indexes=bulk_indexes, actor=Actor.system("tests"))
     assert ResidentRecord.objects.filter(valid_to__isnull=False).exists()
     with connection.cursor() as cur:
         assert validity.set_valid_to_after_bulk_load(cur) == 0  # nothing left to correct
@@ -167,7 +168,7 @@ def test_a_load_failing_in_a_worker_rolls_everything_back(small_chunks, monkeypa
 
     monkeypatch.setattr(DemoCityGenerator, "STRIDE", 101)  # chunk 0 or 1 outgrows its numbers
     with pytest.raises(JukiError, match="DEMO_CHUNK_OVERFLOW"):
-        load_demo(residents=450, seed=8, workers=2, bulk_indexes=True)
+        do_load_demo(residents=450, seed=8, workers=2, bulk_indexes=True, actor=Actor.system("tests"))
     assert not Person.objects.exists() and not ResidentRecord.objects.exists()
     assert not Municipality.objects.exists()
     assert validity.missing() == []

@@ -22,8 +22,9 @@ from django.db import transaction
 from pydantic import ValidationError
 
 from juki.audit.events import EventType
-from juki.audit.log import client_ip, record, refusals_audited
+from juki.audit.log import record, refusals_audited
 from juki.core import clock, keys
+from juki.core.actor import Actor
 from juki.core.compiled import CompiledInsert, CompiledQuery, update_fields
 from juki.core.digits import INT64_MAX, INT64_MIN, fits_int64, is_ascii_digits
 from juki.core.errors import JukiError, PermissionDenied, ValidationFailed
@@ -57,43 +58,6 @@ _PYDANTIC_MESSAGES = {
     "enum": "選択肢から選んでください。",
     "literal_error": "選択肢から選んでください。",
 }
-
-
-# --- who is acting -------------------------------------------------------------------------
-
-class Actor:
-    """The staff member acting and where from (terminal), as the actions need them."""
-
-    def __init__(self, staff: Any, terminal_id: str = "", ip: str = ""):
-        self.staff = staff
-        self.staff_id: str = staff.staff_id
-        self.terminal_id = terminal_id
-        self.ip = ip
-
-    def require(self, function: Function) -> None:
-        if not self.staff.is_active or function not in self.staff.functions():
-            raise PermissionDenied()
-
-
-class ApiActor(Actor):
-    """An external system acting through the API (外部システム). It is audited, and compared for
-    four-eyes, as ``api:<client_id>``; it may use only the functions granted to the client."""
-
-    def __init__(self, client: Any, ip: str = ""):
-        self.staff = None
-        self.client = client
-        self.staff_id = f"api:{client.client_id}"
-        self.terminal_id = self.staff_id
-        self.ip = ip
-
-    @classmethod
-    def from_request(cls, request: Any) -> ApiActor:
-        return cls(request.auth, client_ip(request))
-
-    def require(self, function: Function) -> None:
-        c = self.client
-        if not c.is_active or c.revoked_at is not None or function.value not in (c.functions or []):
-            raise PermissionDenied()
 
 
 def _audited_refusal(actor: Actor, function: Function, action: str, detail: dict[str, Any]) -> Any:

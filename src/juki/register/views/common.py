@@ -13,13 +13,12 @@ from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from juki.audit.log import client_ip
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 from juki.core.errors import JukiError
 from juki.core.fields import model_field
 from juki.security.access import staff_may
 
-from ..changes.workflow import Actor
 from ..display import birth_display
 from ..models import Municipality, ResidentRecord, TownBlock
 from ..models.person import ADDRESSEE_NO_DIGITS, HOUSEHOLD_NO_DIGITS
@@ -30,8 +29,7 @@ EMPTY = "—"
 
 def actor(request: HttpRequest) -> Actor:
     """The logged-in staff member at their terminal, as the actions and access functions take it."""
-    terminal = getattr(request, "terminal", None)
-    return Actor(request.user, terminal.terminal_id if terminal is not None else "", client_ip(request))
+    return Actor.from_request(request)
 
 
 def has_function(request: HttpRequest, function: Any) -> bool:

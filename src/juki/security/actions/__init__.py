@@ -6,8 +6,8 @@ one audit event for the success, and a refusal (a :class:`juki.core.errors.JukiE
 stable code) audited after the transaction rolled back.
 """
 
+
 from .apiclients import CreatedApiClient, do_create_api_client, do_revoke_api_client
-from .common import Actor
 from .roles import (
     do_approve_role_change,
     do_cancel_role_change,
@@ -32,7 +32,7 @@ from .terminals import (
 )
 
 __all__ = [
-    "Actor", "CreatedApiClient", "CreatedStaff",
+    "CreatedApiClient", "CreatedStaff",
     "do_approve_role_change", "do_bootstrap_admin", "do_cancel_role_change", "do_create_api_client",
     "do_create_staff", "do_disable_staff", "do_enable_staff", "do_issue_enrolment_code",
     "do_register_terminal", "do_reject_role_change", "do_request_role_change", "do_reset_staff_credentials",

@@ -16,12 +16,13 @@ from django.db import transaction
 
 from juki.audit.events import EventType
 from juki.core import clock
+from juki.core.actor import Actor
 
 from ..api_tokens import hash_token, issue_api_token
-from ..models import ApiClient, Staff
+from ..models import ApiClient
 from ..roles import API_FUNCTIONS, Function
 from . import errors
-from .common import Actor, as_actor, audit, refusals_audited, require_function
+from .common import audit, refusals_audited, require_function
 
 # No "_": the token is "juki_<client_id>_<secret>" and is split on "_".
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$")
@@ -65,9 +66,9 @@ def parse_api_functions(functions: Iterable[str | Function]) -> list[str]:
 
 
 def do_create_api_client(client_id: str, name: str, networks: Iterable[str], functions: Iterable[str | Function], *,
-                         acting: Actor | Staff) -> CreatedApiClient:
+                         actor: Actor) -> CreatedApiClient:
     """外部システムの登録. Returns the clear token once; only its hash is kept."""
-    actor = as_actor(acting)
+
     networks, functions = list(networks), list(functions)
     with refusals_audited(actor, EventType.API_CLIENT_CREATED, action="create", function=Function.TERMINAL_MANAGE,
                           detail={"client": client_id.strip()[:32]}):
@@ -92,9 +93,8 @@ def do_create_api_client(client_id: str, name: str, networks: Iterable[str], fun
     return CreatedApiClient(client=client, token=token)
 
 
-def do_revoke_api_client(client: ApiClient, *, acting: Actor | Staff, reason: str = "") -> ApiClient:
+def do_revoke_api_client(client: ApiClient, *, actor: Actor, reason: str = "") -> ApiClient:
     """外部システムの登録取消: its token stops working at once."""
-    actor = as_actor(acting)
     detail = {"client": client.client_id, "reason": reason.strip()[:200]}
     with refusals_audited(actor, EventType.API_CLIENT_REVOKED, action="revoke", function=Function.TERMINAL_MANAGE,
                           detail=detail):

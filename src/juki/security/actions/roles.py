@@ -22,13 +22,12 @@ from django.db import transaction
 
 from juki.audit.events import EventType
 from juki.core import clock
+from juki.core.actor import Actor
 
 from ..models import RoleChangeRequest, RoleGrant, Staff
 from ..roles import Function, Role, role_conflicts
 from . import errors
 from .common import (
-    Actor,
-    as_actor,
     audit,
     fresh_roles,
     refusals_audited,
@@ -76,9 +75,8 @@ def _request_detail(req: RoleChangeRequest, **more: object) -> dict[str, object]
 
 
 def do_request_role_change(staff: Staff, role: Role | str, kind: str, application_no: str, reason: str = "", *,
-                           acting: Actor | Staff) -> RoleChangeRequest:
+                           actor: Actor) -> RoleChangeRequest:
     """権限変更の申請: a pending request, effective only after another administrator approves."""
-    actor = as_actor(acting)
     detail = {"step": "request", "staff": staff.staff_id, "role": str(role)[:32], "kind": str(kind)[:8],
               "application_no": application_no.strip()[:64]}
     with refusals_audited(actor, EventType.ROLE_CHANGE_REFUSED, action="request", function=Function.ROLE_REQUEST,
@@ -126,9 +124,8 @@ def _locked_pending(req: RoleChangeRequest) -> RoleChangeRequest:
     return req
 
 
-def do_approve_role_change(req: RoleChangeRequest, *, acting: Actor | Staff, comment: str = "") -> RoleChangeRequest:
+def do_approve_role_change(req: RoleChangeRequest, *, actor: Actor, comment: str = "") -> RoleChangeRequest:
     """権限変更の承認: a second administrator approves; the grant is created or revoked now."""
-    actor = as_actor(acting)
     detail = {"step": "approve", "request": req.pk}
     with refusals_audited(actor, EventType.ROLE_CHANGE_REFUSED, action="approve", function=Function.ROLE_APPROVE,
                           detail=detail):
@@ -162,9 +159,8 @@ def do_approve_role_change(req: RoleChangeRequest, *, acting: Actor | Staff, com
     return req
 
 
-def do_reject_role_change(req: RoleChangeRequest, *, acting: Actor | Staff, comment: str = "") -> RoleChangeRequest:
+def do_reject_role_change(req: RoleChangeRequest, *, actor: Actor, comment: str = "") -> RoleChangeRequest:
     """権限変更の却下: by another administrator (same guards as approval, except SoD)."""
-    actor = as_actor(acting)
     with refusals_audited(actor, EventType.ROLE_CHANGE_REFUSED, action="reject", function=Function.ROLE_APPROVE,
                           detail={"step": "reject", "request": req.pk}):
         with transaction.atomic():
@@ -180,9 +176,8 @@ def do_reject_role_change(req: RoleChangeRequest, *, acting: Actor | Staff, comm
     return req
 
 
-def do_cancel_role_change(req: RoleChangeRequest, *, acting: Actor | Staff) -> RoleChangeRequest:
+def do_cancel_role_change(req: RoleChangeRequest, *, actor: Actor) -> RoleChangeRequest:
     """申請の取下げ: the requester withdraws their own pending request."""
-    actor = as_actor(acting)
     with refusals_audited(actor, EventType.ROLE_CHANGE_REFUSED, action="cancel", function=Function.ROLE_REQUEST,
                           detail={"step": "cancel", "request": req.pk}):
         with transaction.atomic():

@@ -19,14 +19,13 @@ from django.db import transaction
 from juki.audit.events import EventType
 from juki.audit.log import person_target, record
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.core.digits import is_ascii_digits
 
 from ..models import RoleGrant, Staff, Terminal
 from ..roles import Function, Role
 from . import errors
 from .common import (
-    Actor,
-    as_actor,
     audit,
     refusals_audited,
     require_function,
@@ -95,13 +94,12 @@ def _staff_detail(staff: Staff, **more: object) -> dict[str, object]:
 
 
 def do_create_staff(staff_id: str, name: str, office: str, application_no: str, *,
-                    acting: Actor | Staff) -> CreatedStaff:
+                    actor: Actor) -> CreatedStaff:
     """職員アカウントの作成. Individual accounts only; the application number is required.
 
     The account starts with no roles and no terminals, and a one-time initial password that
     must be changed at first login (the second factor is enrolled then too).
     """
-    actor = as_actor(acting)
     with refusals_audited(actor, EventType.STAFF_CREATED, action="create", function=Function.STAFF_MANAGE,
                           detail={"staff": staff_id.strip()[:32], "application_no": application_no.strip()[:64]}):
         with transaction.atomic():
@@ -126,11 +124,10 @@ BOOTSTRAP_ADMIN_LIMIT = 2
 
 
 def do_bootstrap_admin(staff_id: str, name: str, office: str = "", application_no: str = "", *,
-                       acting: Actor | Staff) -> CreatedStaff:
+                       actor: Actor) -> CreatedStaff:
     """初期管理者の作成: a system administrator created directly, from the CLI only, while
     fewer than two active administrators exist — so that two administrators can then approve
     each other's requests and every later role change goes through two people."""
-    actor = as_actor(acting)
     with refusals_audited(actor, EventType.ADMIN_BOOTSTRAPPED, action="create", function=Function.STAFF_MANAGE,
                           detail={"staff": staff_id.strip()[:32], "application_no": application_no.strip()[:64]}):
         with transaction.atomic():
@@ -156,13 +153,12 @@ def _end_sessions(staff: Staff) -> int:
     return end_sessions_of(staff)
 
 
-def do_disable_staff(staff: Staff, reason: str, *, acting: Actor | Staff, application_no: str = "") -> Staff:
+def do_disable_staff(staff: Staff, reason: str, *, actor: Actor, application_no: str = "") -> Staff:
     """職員の無効化 (異動・退職): the account can no longer log in and its sessions end at once.
 
     Roles and terminals are kept (and stay visible to administrators) so that re-enabling
     restores the account as it was; they grant nothing while the account is disabled.
     """
-    actor = as_actor(acting)
     detail = {"staff": staff.staff_id, "reason": reason.strip()[:200], "application_no": application_no.strip()[:64]}
     with refusals_audited(actor, EventType.STAFF_DISABLED, action="disable", function=Function.STAFF_MANAGE,
                           detail=detail):
@@ -185,9 +181,8 @@ def do_disable_staff(staff: Staff, reason: str, *, acting: Actor | Staff, applic
     return staff
 
 
-def do_enable_staff(staff: Staff, *, acting: Actor | Staff, application_no: str = "") -> Staff:
+def do_enable_staff(staff: Staff, *, actor: Actor, application_no: str = "") -> Staff:
     """職員の再有効化: undo a disablement (e.g. a transfer back)."""
-    actor = as_actor(acting)
     detail = {"staff": staff.staff_id, "application_no": application_no.strip()[:64]}
     with refusals_audited(actor, EventType.STAFF_ENABLED, action="enable", function=Function.STAFF_MANAGE,
                           detail=detail):
@@ -208,10 +203,9 @@ def do_enable_staff(staff: Staff, *, acting: Actor | Staff, application_no: str 
     return staff
 
 
-def do_reset_staff_credentials(staff: Staff, *, acting: Actor | Staff, application_no: str = "") -> CreatedStaff:
+def do_reset_staff_credentials(staff: Staff, *, actor: Actor, application_no: str = "") -> CreatedStaff:
     """パスワード・二要素の再設定 (forgotten password, lost phone): a new one-time password,
     the second factor is cleared so it is enrolled again at next login, sessions end."""
-    actor = as_actor(acting)
     detail = {"staff": staff.staff_id, "application_no": application_no.strip()[:64]}
     with refusals_audited(actor, EventType.STAFF_PASSWORD_RESET, action="reset", function=Function.STAFF_MANAGE,
                           detail=detail):
@@ -253,9 +247,8 @@ def resolve_terminals(terminals: Iterable[Terminal | str]) -> list[Terminal]:
     return out
 
 
-def do_set_staff_terminals(staff: Staff, terminals: Iterable[Terminal | str], *, acting: Actor | Staff) -> list[Terminal]:
+def do_set_staff_terminals(staff: Staff, terminals: Iterable[Terminal | str], *, actor: Actor) -> list[Terminal]:
     """利用可能端末の設定: the terminals this staff member may log in from (replaces the set)."""
-    actor = as_actor(acting)
     wanted = list(terminals)
     labels = sorted(t.terminal_id if isinstance(t, Terminal) else str(t) for t in wanted)
     with refusals_audited(actor, EventType.STAFF_TERMINALS_CHANGED, action="update", function=Function.STAFF_MANAGE,
@@ -282,7 +275,7 @@ def parse_addressee_no(value: str | int | None) -> int | None:
     return int(text)
 
 
-def do_set_staff_own_record(staff: Staff, addressee_no: str | int | None, *, acting: Actor | Staff,
+def do_set_staff_own_record(staff: Staff, addressee_no: str | int | None, *, actor: Actor,
                             application_no: str = "") -> Staff:
     """自身の宛名番号の設定: link a staff account to the staff member's own resident record.
 
@@ -292,7 +285,6 @@ def do_set_staff_own_record(staff: Staff, addressee_no: str | int | None, *, act
     cannot set their own link (they could point it elsewhere and escape the flag), and one
     person's number is linked to at most one active account.
     """
-    actor = as_actor(acting)
     typed = str(addressee_no if addressee_no is not None else "").strip()[:16]
     detail = {"staff": staff.staff_id, "application_no": application_no.strip()[:64]}
     with refusals_audited(actor, EventType.STAFF_OWN_RECORD_CHANGED, action="update", function=Function.STAFF_MANAGE,
@@ -316,7 +308,7 @@ def do_set_staff_own_record(staff: Staff, addressee_no: str | int | None, *, act
             staff.own_addressee_no = number
             staff.save(update_fields=["own_addressee_no"])
             record(EventType.STAFF_OWN_RECORD_CHANGED, action="update", function=Function.STAFF_MANAGE.value,
-                   staff_id=actor.audit_id, terminal_id=actor.terminal_id, ip=actor.ip,
+                   staff_id=actor.staff_id, terminal_id=actor.terminal_id, ip=actor.ip,
                    targets=[n for n in (before, number) if n is not None],
                    detail={**detail, "before": person_target(before) if before else "",
                            "after": person_target(number) if number else ""})

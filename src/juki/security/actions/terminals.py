@@ -14,12 +14,13 @@ from django.db import transaction
 
 from juki.audit.events import EventType
 from juki.core import clock
+from juki.core.actor import Actor
 
 from .. import terminals as terminal_binding
-from ..models import Staff, Terminal
+from ..models import Terminal
 from ..roles import TERMINAL_FUNCTIONS, Function
 from . import errors
-from .common import Actor, as_actor, audit, refusals_audited, require_function
+from .common import audit, refusals_audited, require_function
 
 TERMINAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$")
 ALL = "all"
@@ -43,9 +44,8 @@ def parse_terminal_functions(functions: Iterable[str | Function] | str) -> list[
 
 
 def do_register_terminal(terminal_id: str, name: str, location: str = "",
-                         functions: Iterable[str | Function] | str = ALL, *, acting: Actor | Staff) -> Terminal:
+                         functions: Iterable[str | Function] | str = ALL, *, actor: Actor) -> Terminal:
     """端末の登録. The terminal works only once a browser is enrolled with a one-time code."""
-    actor = as_actor(acting)
     with refusals_audited(actor, EventType.TERMINAL_REGISTERED, action="create", function=Function.TERMINAL_MANAGE,
                           detail={"terminal": terminal_id.strip()[:32]}):
         with transaction.atomic():
@@ -76,9 +76,8 @@ def _locked_active(terminal: Terminal) -> Terminal:
 
 
 def do_set_terminal_functions(terminal: Terminal, functions: Iterable[str | Function] | str, *,
-                              acting: Actor | Staff) -> Terminal:
+                              actor: Actor) -> Terminal:
     """端末の利用可能機能の変更 (Hiroshima digest D1.5: per-function terminal restriction)."""
-    actor = as_actor(acting)
     with refusals_audited(actor, EventType.TERMINAL_FUNCTIONS_CHANGED, action="update",
                           function=Function.TERMINAL_MANAGE, detail={"terminal": terminal.terminal_id}):
         with transaction.atomic():
@@ -93,9 +92,8 @@ def do_set_terminal_functions(terminal: Terminal, functions: Iterable[str | Func
     return terminal
 
 
-def do_revoke_terminal(terminal: Terminal, *, acting: Actor | Staff, reason: str = "") -> Terminal:
+def do_revoke_terminal(terminal: Terminal, *, actor: Actor, reason: str = "") -> Terminal:
     """端末の登録取消: its cookie stops working and sessions bound to it end."""
-    actor = as_actor(acting)
     detail = {"terminal": terminal.terminal_id, "reason": reason.strip()[:200]}
     with refusals_audited(actor, EventType.TERMINAL_REVOKED, action="revoke", function=Function.TERMINAL_MANAGE,
                           detail=detail):
@@ -115,10 +113,9 @@ def do_revoke_terminal(terminal: Terminal, *, acting: Actor | Staff, reason: str
     return terminal
 
 
-def do_issue_enrolment_code(terminal: Terminal, *, acting: Actor | Staff) -> str:
+def do_issue_enrolment_code(terminal: Terminal, *, actor: Actor) -> str:
     """ブラウザ登録コードの発行: a one-time code (30 minutes) that binds a browser to the
     terminal. Returned once; only its hash is stored and the audit event never contains it."""
-    actor = as_actor(acting)
     with refusals_audited(actor, EventType.TERMINAL_ENROLMENT_ISSUED, action="issue",
                           function=Function.TERMINAL_MANAGE, detail={"terminal": terminal.terminal_id}):
         with transaction.atomic():

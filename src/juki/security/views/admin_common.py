@@ -8,9 +8,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-
-from ..actions import Actor
 
 
 def actor(request: HttpRequest) -> Actor:

@@ -54,7 +54,7 @@ def _decide(request: HttpRequest, pk: int, action: Callable[..., RoleChangeReque
     req = get_object_or_404(RoleChangeRequest, pk=pk)
     try:
         kwargs = {"comment": request.POST.get("comment", "")} if action is not do_cancel_role_change else {}
-        req = action(req, acting=actor(request), **kwargs)
+        req = action(req, actor=actor(request), **kwargs)
     except JukiError as exc:
         return back_with_error(request, exc, _queue_url())
     messages.success(request, f"申請番号 {req.pk}（{req.staff.staff_id}・{req.get_role_display()}の"

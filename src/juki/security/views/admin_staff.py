@@ -64,12 +64,12 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         return render(request, "security/admin_staff_form.html", context)
     try:
         created = do_create_staff(values["staff_id"], values["name"], values["office"], values["application_no"],
-                                  acting=actor(request))
+                                  actor=actor(request))
     except JukiError as exc:
         return form_error(request, "security/admin_staff_form.html", context, exc)
     if chosen:
         try:
-            do_set_staff_terminals(created.staff, chosen, acting=actor(request))
+            do_set_staff_terminals(created.staff, chosen, actor=actor(request))
         except JukiError as exc:
             messages.error(request, f"職員は作成しましたが、端末を設定できませんでした: {exc.message}（エラーコード: {exc.code}）")
     return render_once(request, "security/admin_staff_password.html",
@@ -105,7 +105,7 @@ def staff_detail(request: HttpRequest, staff_id: str) -> HttpResponse:
 def staff_disable(request: HttpRequest, staff_id: str) -> HttpResponse:
     staff = get_object_or_404(Staff, staff_id=staff_id)
     try:
-        do_disable_staff(staff, request.POST.get("reason", ""), acting=actor(request),
+        do_disable_staff(staff, request.POST.get("reason", ""), actor=actor(request),
                          application_no=request.POST.get("application_no", ""))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(staff))
@@ -118,7 +118,7 @@ def staff_disable(request: HttpRequest, staff_id: str) -> HttpResponse:
 def staff_enable(request: HttpRequest, staff_id: str) -> HttpResponse:
     staff = get_object_or_404(Staff, staff_id=staff_id)
     try:
-        do_enable_staff(staff, acting=actor(request), application_no=request.POST.get("application_no", ""))
+        do_enable_staff(staff, actor=actor(request), application_no=request.POST.get("application_no", ""))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(staff))
     messages.success(request, f"職員 {staff.staff_id} を有効にしました。")
@@ -130,7 +130,7 @@ def staff_enable(request: HttpRequest, staff_id: str) -> HttpResponse:
 def staff_terminals(request: HttpRequest, staff_id: str) -> HttpResponse:
     staff = get_object_or_404(Staff, staff_id=staff_id)
     try:
-        result = do_set_staff_terminals(staff, request.POST.getlist("terminals"), acting=actor(request))
+        result = do_set_staff_terminals(staff, request.POST.getlist("terminals"), actor=actor(request))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(staff))
     shown = "、".join(t.terminal_id for t in result) or "なし"
@@ -144,7 +144,7 @@ def staff_own_record(request: HttpRequest, staff_id: str) -> HttpResponse:
     """自身の宛名番号の設定 (empty removes the link); only the number is shown, never the record."""
     staff = get_object_or_404(Staff, staff_id=staff_id)
     try:
-        staff = do_set_staff_own_record(staff, request.POST.get("own_addressee_no", ""), acting=actor(request),
+        staff = do_set_staff_own_record(staff, request.POST.get("own_addressee_no", ""), actor=actor(request),
                                         application_no=request.POST.get("application_no", ""))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(staff))
@@ -161,7 +161,7 @@ def staff_reset(request: HttpRequest, staff_id: str) -> HttpResponse:
     """パスワード・二要素の再設定: a new one-time password, shown once."""
     staff = get_object_or_404(Staff, staff_id=staff_id)
     try:
-        created = do_reset_staff_credentials(staff, acting=actor(request),
+        created = do_reset_staff_credentials(staff, actor=actor(request),
                                              application_no=request.POST.get("application_no", ""))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(staff))
@@ -177,7 +177,7 @@ def staff_role_request(request: HttpRequest, staff_id: str) -> HttpResponse:
     try:
         req = do_request_role_change(
             staff, request.POST.get("role", ""), request.POST.get("kind", ""),
-            request.POST.get("application_no", ""), request.POST.get("reason", ""), acting=actor(request),
+            request.POST.get("application_no", ""), request.POST.get("reason", ""), actor=actor(request),
         )
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(staff))

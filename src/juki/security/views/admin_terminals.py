@@ -56,7 +56,7 @@ def terminal_create(request: HttpRequest) -> HttpResponse:
         return render(request, "security/admin_terminal_form.html", context)
     try:
         terminal = do_register_terminal(values["terminal_id"], values["name"], values["location"], chosen,
-                                        acting=actor(request))
+                                        actor=actor(request))
     except JukiError as exc:
         return form_error(request, "security/admin_terminal_form.html", context, exc)
     messages.success(request, f"端末 {terminal.terminal_id} を登録しました。ブラウザ登録コードを発行して、その端末のブラウザを登録してください。")
@@ -79,7 +79,7 @@ def terminal_detail(request: HttpRequest, terminal_id: str) -> HttpResponse:
 def terminal_functions(request: HttpRequest, terminal_id: str) -> HttpResponse:
     terminal = get_object_or_404(Terminal, terminal_id=terminal_id)
     try:
-        do_set_terminal_functions(terminal, request.POST.getlist("functions"), acting=actor(request))
+        do_set_terminal_functions(terminal, request.POST.getlist("functions"), actor=actor(request))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(terminal))
     messages.success(request, "利用可能機能を変更しました。")
@@ -91,7 +91,7 @@ def terminal_functions(request: HttpRequest, terminal_id: str) -> HttpResponse:
 def terminal_revoke(request: HttpRequest, terminal_id: str) -> HttpResponse:
     terminal = get_object_or_404(Terminal, terminal_id=terminal_id)
     try:
-        do_revoke_terminal(terminal, acting=actor(request), reason=request.POST.get("reason", ""))
+        do_revoke_terminal(terminal, actor=actor(request), reason=request.POST.get("reason", ""))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(terminal))
     messages.success(request, f"端末 {terminal.terminal_id} の登録を取り消しました。この端末のセッションは終了します。")
@@ -104,7 +104,7 @@ def terminal_enrol(request: HttpRequest, terminal_id: str) -> HttpResponse:
     """ブラウザ登録コードの発行: the code and URL are shown on this page only, once."""
     terminal = get_object_or_404(Terminal, terminal_id=terminal_id)
     try:
-        code = do_issue_enrolment_code(terminal, acting=actor(request))
+        code = do_issue_enrolment_code(terminal, actor=actor(request))
     except JukiError as exc:
         return back_with_error(request, exc, _detail_url(terminal))
     terminal.refresh_from_db()

@@ -9,7 +9,7 @@ raw work".
 ==================  ============================================  ===========================================
 figure              juki's path                                   baseline (same run)
 ==================  ============================================  ===========================================
-``load``            :func:`juki.tools.demo.loader.load_demo`:      the rows' ``COPY`` / ``executemany`` alone
+``load``            :func:`juki.tools.demo.loader.do_load_demo`   the rows' ``COPY`` / ``executemany`` alone
                     generation, sealing of My Numbers, rows,       (time spent inside the bulk write, measured
                     ``COPY``, index rebuild, ``ANALYZE``           by the loader itself)
 ``changes_seq``     転居 entered + confirmed through                per change one transaction: ``UPDATE`` the
@@ -53,14 +53,15 @@ from juki.audit.events import EventType
 from juki.audit.log import record as audit_record
 from juki.audit.models import AuditEvent
 from juki.core import clock
+from juki.core.actor import Actor
 from juki.register import queries
 from juki.register.access import access_resident
-from juki.register.changes.workflow import Actor, do_confirm_change, do_enter_change
+from juki.register.changes.workflow import do_confirm_change, do_enter_change
 from juki.register.models import DatePrecision, RecordStatus, ResidentRecord, TownBlock
 from juki.register.my_numbers import blind_index, reveal
 from juki.register.names import kana_search_key
 from juki.register.search import SearchCriteria, search_residents
-from juki.tools.demo.loader import load_demo, register_is_empty
+from juki.tools.demo.loader import do_load_demo, register_is_empty
 from juki.tools.demo.plans import DEFAULT_SEED
 
 from .certificates import bench as bench_rendering
@@ -150,8 +151,8 @@ def bench_load(opts: Options) -> dict[str, Any]:
             raise BenchError("BENCH_NOT_EMPTY", "住民基本台帳が空ではないため --residents で作成できません。"
                              "既存のデータで測定するには --residents を省いてください。")
         _say(opts, f"デモ自治体 {opts.residents:,} 人を作成します…")
-        counts = load_demo(residents=opts.residents, seed=opts.seed, progress_stream=opts.progress,
-                                batch_persons=10_000 if opts.residents >= 100_000 else 2000)
+        counts = do_load_demo(residents=opts.residents, seed=opts.seed, progress_stream=opts.progress,
+                              batch_persons=10_000 if opts.residents >= 100_000 else 2000, actor=Actor.cli())
         detail, source = counts.as_dict(), "this run"
     else:
         # the city's event carries counts; the demo staff are announced under the same type

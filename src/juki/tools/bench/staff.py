@@ -24,8 +24,7 @@ nobody logs in as a bench account.
 
 from __future__ import annotations
 
-from juki.register.changes.workflow import Actor
-from juki.security.actions import Actor as AdminActor
+from juki.core.actor import Actor
 from juki.security.actions import (
     do_approve_role_change,
     do_bootstrap_admin,
@@ -62,15 +61,15 @@ def bench_actor(staff_id: str) -> Actor:
 def ensure_bench_staff(staff_id: str) -> Staff:
     """The bench account ``staff_id`` with its terminal and every role of :data:`BENCH_STAFF`."""
     name, roles = BENCH_STAFF[staff_id]
-    operator = AdminActor.cli()
+    operator = Actor.cli()
     staff = Staff.objects.filter(staff_id=staff_id).first()
     missing = [role for role in roles if staff is None or role not in staff.roles()]
     approver = _approver(operator) if missing else None  # refused before anything is created
     terminal = _ensure_terminal(operator)
     if staff is None:
-        staff = do_create_staff(staff_id, name, BENCH_OFFICE, BENCH_APPLICATION, acting=operator).staff
+        staff = do_create_staff(staff_id, name, BENCH_OFFICE, BENCH_APPLICATION, actor=operator).staff
     if not staff.terminals.filter(pk=terminal.pk).exists():
-        do_set_staff_terminals(staff, [terminal, *staff.terminals.all()], acting=operator)
+        do_set_staff_terminals(staff, [terminal, *staff.terminals.all()], actor=operator)
     for role in missing:
         assert approver is not None
         _grant(staff, role, operator, approver)
@@ -78,31 +77,31 @@ def ensure_bench_staff(staff_id: str) -> Staff:
     return staff
 
 
-def _ensure_terminal(operator: AdminActor) -> Terminal:
+def _ensure_terminal(operator: Actor) -> Terminal:
     terminal = Terminal.objects.filter(terminal_id=BENCH_TERMINAL).first()
     if terminal is None:
-        terminal = do_register_terminal(BENCH_TERMINAL, "性能測定端末", BENCH_OFFICE, "all", acting=operator)
+        terminal = do_register_terminal(BENCH_TERMINAL, "性能測定端末", BENCH_OFFICE, "all", actor=operator)
     return terminal
 
 
-def _grant(staff: Staff, role: Role, operator: AdminActor, approver: AdminActor) -> None:
+def _grant(staff: Staff, role: Role, operator: Actor, approver: Actor) -> None:
     """Request the grant as the operator (or take up a pending one) and approve it."""
     pending = RoleChangeRequest.objects.filter(staff=staff, role=role.value, kind=RoleChangeRequest.Kind.GRANT,
                                                state=RoleChangeRequest.State.PENDING).first()
     request = pending or do_request_role_change(staff, role, RoleChangeRequest.Kind.GRANT, BENCH_APPLICATION,
-                                                "性能測定用", acting=operator)
-    do_approve_role_change(request, acting=approver, comment="性能測定用")
+                                                "性能測定用", actor=operator)
+    do_approve_role_change(request, actor=approver, comment="性能測定用")
 
 
 def _is_admin(staff: Staff | None) -> bool:
     return staff is not None and staff.is_active and Role.SYSADMIN in staff.roles()
 
 
-def _approver(operator: AdminActor) -> AdminActor:
+def _approver(operator: Actor) -> Actor:
     """The second administrator who approves the bench's role grants (see the module docstring)."""
     admin = Staff.objects.filter(staff_id=BENCH_ADMIN[0]).first()
     if admin is None and active_sysadmin_count() < BOOTSTRAP_ADMIN_LIMIT:
-        admin = do_bootstrap_admin(*BENCH_ADMIN, BENCH_OFFICE, BENCH_APPLICATION, acting=operator).staff
+        admin = do_bootstrap_admin(*BENCH_ADMIN, BENCH_OFFICE, BENCH_APPLICATION, actor=operator).staff
     if not _is_admin(admin):
         demo_admins = [a.staff_id for a in DEMO_ACCOUNTS if Role.SYSADMIN in a.roles]
         admin = next((s for s in (Staff.objects.filter(staff_id=i).first() for i in reversed(demo_admins))
@@ -111,4 +110,4 @@ def _approver(operator: AdminActor) -> AdminActor:
         raise BenchError("BENCH_NO_APPROVER",
                          "測定用職員の権限を承認できるシステム管理者がいません。"
                          "デモ・測定用のデータベースで実行するか、juki staff で測定用職員を先に作成してください。")
-    return AdminActor.for_staff(admin, terminal_id=BENCH_TERMINAL, ip="127.0.0.1")
+    return Actor.for_staff(admin, terminal_id=BENCH_TERMINAL, ip="127.0.0.1")

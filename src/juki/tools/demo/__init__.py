@@ -11,7 +11,7 @@ Three stages, so that millions of residents stream with bounded memory on both c
 2. :mod:`juki.tools.demo.rows` — turns chunks into ready-to-write rows (PostgreSQL ``COPY``
    text, SQLite tuples), in worker processes; the blind index of each My Number is computed
    there.
-3. :func:`juki.tools.demo.loader.load_demo` — in one transaction: allocates household and
+3. :func:`juki.tools.demo.loader.do_load_demo` — in one transaction: allocates household and
    addressee numbers from the sequence table a batch at a time, encrypts each My Number
    (AES-GCM, bound to the addressee number), writes households, persons and record versions
    with ``COPY`` / ``executemany`` (:mod:`juki.tools.demo.bulk`), rebuilds the indexes,

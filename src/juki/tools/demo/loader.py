@@ -1,4 +1,4 @@
-"""The demo loader (デモ自治体の読込): :func:`load_demo` writes the generated city into an empty
+"""The demo loader (デモ自治体の読込): :func:`do_load_demo` writes the generated city into an empty
 register in one transaction — the master (municipality, districts, town blocks), then the rows
 encoded by :mod:`juki.tools.demo.rows` a batch at a time through :mod:`juki.tools.demo.bulk` —
 and audits it with one ``DEMO_LOADED`` event carrying counts only."""
@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from juki.audit.events import EventType
 from juki.audit.log import record as audit_record
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
 from juki.register import numbering, validity
 from juki.register.models import (
@@ -153,11 +154,12 @@ class _BatchWriter:
         self.progress(counts)
 
 
-def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
-              reference_date: dt.date = REFERENCE_DATE, batch_persons: int = 2000,
-              stdout: TextIO | TextIOBase | None = None, progress_stream: TextIO | None = None,
-              bulk_indexes: bool | None = None, workers: int | None = None) -> DemoCounts:
-    """Write the demo city into an empty register, in one transaction, and audit it.
+def do_load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
+                 reference_date: dt.date = REFERENCE_DATE, batch_persons: int = 2000,
+                 stdout: TextIO | TextIOBase | None = None, progress_stream: TextIO | None = None,
+                 bulk_indexes: bool | None = None, workers: int | None = None, actor: Actor) -> DemoCounts:
+    """Write the demo city into an empty register, in one transaction, and audit it (as an
+    operations job: :meth:`~juki.core.actor.Actor.job_audit_fields`).
 
     Streams: the city is generated in chunks (:meth:`DemoCityGenerator.chunk_households`),
     encoded into rows by ``workers`` processes (default: both cores from 20,000 residents;
@@ -210,7 +212,7 @@ def load_demo(*, residents: int = DEFAULT_RESIDENTS, seed: int = DEFAULT_SEED,
         counts.write_seconds = round(writer.write_seconds, 2)
         counts.seconds = round(time.perf_counter() - started, 2)
         audit_record(
-            EventType.DEMO_LOADED, action="create", function="cli.demo",
+            EventType.DEMO_LOADED, action="create", function="cli.demo", **actor.job_audit_fields(),
             detail={"seed": seed, "reference_date": reference_date.isoformat(), **counts.as_dict()},
         )
     return counts

@@ -1,6 +1,6 @@
 """Rows of the demo city for the bulk loader (デモ自治体の一括読込用の行), built in worker processes.
 
-:func:`juki.tools.demo.loader.load_demo` spends most of its time in Python: generating persons,
+:func:`juki.tools.demo.loader.do_load_demo` spends most of its time in Python: generating persons,
 normalising their names, hashing their My Numbers and turning ~75 columns per record version
 into what the database's bulk path takes. This module does that work chunk by chunk
 (:meth:`DemoCityGenerator.chunk_households`) so that several processes can share it:

@@ -34,8 +34,8 @@ from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
 from juki.audit.retention import do_archive_audit_log, verify_archive
 from juki.audit.verify import verify
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.core.operator import cli_operator
 
 FUNCTION = "cli.audit"  # 機能・画面 recorded for runs of this command
 SHOWN_FAULTS = 20
@@ -146,7 +146,7 @@ class Command(BaseCommand):
                 self.stdout.write("チェックポイントの作成は不要です（上限に達していません） / no checkpoint due")
                 return
         else:
-            cp = do_write_checkpoint(terminal_id="cli", function=FUNCTION, detail=cli_operator())
+            cp = do_write_checkpoint(actor=Actor.cli(), function=FUNCTION)
         self.stdout.write(
             f"チェックポイントを作成しました: #{cp.pk} 連番 {cp.seq} ハッシュ {cp.hash} 鍵 {cp.key_id}\n"
             f"Checkpoint written: #{cp.pk} seq {cp.seq} hash {cp.hash} key {cp.key_id}"
@@ -157,7 +157,7 @@ class Command(BaseCommand):
         result = verify(from_checkpoint=from_checkpoint, check_targets=check_targets, heads_file=heads_file)
         first = result.first
         detail = {
-            **cli_operator(),
+            **Actor.cli().operator_detail(),
             "intact": result.ok,
             "from_checkpoint": from_checkpoint,
             "start_checkpoint_id": result.start_checkpoint_id,
@@ -211,7 +211,7 @@ class Command(BaseCommand):
     def handle_triggers(self, install: bool) -> None:
         """``juki audit triggers [--install]``: the append-only guard's state, and putting it back."""
         if install:
-            before = triggers.do_reinstall(connection, operator=cli_operator(), function=FUNCTION)
+            before = triggers.do_reinstall_audit_triggers(connection, actor=Actor.cli(), function=FUNCTION)
             if before:
                 self.stdout.write("追記専用トリガーを設定し直しました / reinstalled: " + ", ".join(before))
             else:
@@ -242,7 +242,7 @@ class Command(BaseCommand):
         record(EventType.AUDIT_REVIEW_EXPORTED if csv_path else EventType.AUDIT_REVIEW_VIEWED,
                action="export" if csv_path else "view", function=FUNCTION, terminal_id="cli",
                criteria={"period_start": start.isoformat(), "period_end": end.isoformat()},
-               detail={**cli_operator(), "staff": len(review.staff), "flags": len(review.flags),
+               detail={**Actor.cli().operator_detail(), "staff": len(review.staff), "flags": len(review.flags),
                        "unreviewed": unreviewed, "csv": bool(csv_path)})
         self.stdout.write(f"アクセス記録の点検 {start}〜{end} / access review {start}..{end}")
         for line in review.staff:
@@ -266,15 +266,15 @@ class Command(BaseCommand):
             raise CommandError("基準日は YYYY-MM-DD で指定してください / --before must be YYYY-MM-DD",
                                returncode=2) from exc
         try:
-            result = do_archive_audit_log(before=before, out_dir=out, dry_run=dry_run, operator=cli_operator())
+            result = do_archive_audit_log(before=before, out_dir=out, dry_run=dry_run, actor=Actor.cli())
         except JukiError as exc:
             record(EventType.AUDIT_ARCHIVED, action="archive", function=FUNCTION, terminal_id="cli",
-                   outcome=Outcome.DENIED, detail={**cli_operator(), "before": before.isoformat(),
+                   outcome=Outcome.DENIED, detail={**Actor.cli().operator_detail(), "before": before.isoformat(),
                                                    "code": exc.code, "dry_run": dry_run})
             raise CommandError(f"{exc.message} / archive refused ({exc.code})", returncode=2) from exc
         if dry_run:
             record(EventType.CLI_COMMAND, action="audit-archive-dry-run", function=FUNCTION, terminal_id="cli",
-                   detail={**cli_operator(), **result.as_detail()})
+                   detail={**Actor.cli().operator_detail(), **result.as_detail()})
         if not result.count:
             self.stdout.write(f"基準日 {before} より前の操作記録はありません / no events before {before}")
             return
@@ -295,7 +295,7 @@ class Command(BaseCommand):
         m = check.manifest
         record(EventType.AUDIT_VERIFIED, action="verify-archive", function=FUNCTION, terminal_id="cli",
                outcome=Outcome.OK if check.ok else Outcome.ERROR,
-               detail={**cli_operator(), "file": str(path), "intact": check.ok, "count": check.count,
+               detail={**Actor.cli().operator_detail(), "file": str(path), "intact": check.ok, "count": check.count,
                        "first_seq": m.get("first_seq"), "last_seq": m.get("last_seq"),
                        "problems": check.problems[:SHOWN_FAULTS]})
         if check.ok:

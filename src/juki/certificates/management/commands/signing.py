@@ -17,7 +17,7 @@ from typing import Any
 from juki.audit.events import EventType
 from juki.audit.log import record
 from juki.certificates import signing
-from juki.core.operator import cli_operator
+from juki.core.actor import Actor
 from juki.security.management.commands._common import SubcommandCommand
 
 FUNCTION = "cli.signing"
@@ -33,7 +33,7 @@ class Command(SubcommandCommand):
     def handle_status(self, **_: Any) -> None:
         status = signing.signing_status()
         record(EventType.CLI_COMMAND, action="signing-status", function=FUNCTION, terminal_id="cli",
-               detail={"fingerprint_sha256": status["fingerprint_sha256"], **cli_operator()})
+               detail={"fingerprint_sha256": status["fingerprint_sha256"], **Actor.cli().operator_detail()})
         labels = {
             "subject": "証明書の主体 subject",
             "fingerprint_sha256": "フィンガープリント SHA-256",
@@ -53,5 +53,5 @@ class Command(SubcommandCommand):
     def handle_certificate(self, **_: Any) -> None:
         identity = signing.signing_identity()
         record(EventType.CLI_COMMAND, action="signing-certificate", function=FUNCTION, terminal_id="cli",
-               detail={"fingerprint_sha256": identity.fingerprint, **cli_operator()})
+               detail={"fingerprint_sha256": identity.fingerprint, **Actor.cli().operator_detail()})
         self.stdout.write((identity.directory / signing.CERT_FILE).read_text().rstrip())

@@ -22,14 +22,14 @@ from django.core.management.base import CommandError
 
 from juki.audit.events import EventType
 from juki.audit.log import record
-from juki.core.operator import cli_operator
+from juki.core.actor import Actor
 from juki.register.my_number_keys import (
     DEFAULT_BATCH,
     PLACES,
     Progress,
     RotationResult,
     census,
-    rotate_my_number_key,
+    do_rotate_my_number_key,
 )
 from juki.register.my_numbers import ENCRYPTION_PURPOSE
 from juki.security.management.commands._common import SubcommandCommand
@@ -87,8 +87,8 @@ class Command(SubcommandCommand):
                 last[0] = now
                 self.stdout.write(progress_line(p))
 
-        result = rotate_my_number_key(batch=batch, max_batches=max_batches, on_progress=on_progress,
-                                      on_start=on_start, operator=cli_operator(), function=FUNCTION)
+        result = do_rotate_my_number_key(batch=batch, max_batches=max_batches, on_progress=on_progress,
+                                         on_start=on_start, actor=Actor.cli(), function=FUNCTION)
         if final:
             self.stdout.write(progress_line(final[0]))
         done = "、".join(f"{PLACES[k]} {v}件" for k, v in result.done.items())
@@ -103,7 +103,7 @@ class Command(SubcommandCommand):
         c = census()
         record(EventType.CLI_COMMAND, action="keys-status", function=FUNCTION, terminal_id="cli",
                detail={"purpose": ENCRYPTION_PURPOSE, "current_key_id": c.current_kid, "total": c.total,
-                       "remaining": c.remaining, **cli_operator()})
+                       "remaining": c.remaining, **Actor.cli().operator_detail()})
         self.stdout.write(f"用途 purpose: {ENCRYPTION_PURPOSE}  現在の鍵 current key: {c.current_kid}")
         self.stdout.write(f"{'鍵ID key ID':<28}  {'件数':>8}  内訳 by place")
         for kid, n in sorted(c.by_kid.items()):

@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from juki.audit.events import EventType, Outcome
 from juki.audit.log import record
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.core.operator import cli_operator
 from juki.identifiers import my_number
 from juki.register.events import EventSchemaError, OutboundEvent, parse_event, to_payload
 from juki.register.models import OutboxEvent
@@ -113,7 +113,7 @@ class Command(BaseCommand):
         total = qs.count()
         events = list(qs.order_by("id")[:limit])
         record(EventType.CLI_COMMAND, action="outbox-list", function=FUNCTION, terminal_id="cli",
-               detail={"kind": kind or "", "unsent": unsent, "limit": limit, "shown": len(events), **cli_operator()})
+               detail={"kind": kind or "", "unsent": unsent, "limit": limit, "shown": len(events), **Actor.cli().operator_detail()})
         header = (f"{'ID':>8}  {'種別 kind':<16}  {'版 ver':<8}  {'異動':>8}  {'宛名番号':<10}  {'異動事由 reason':<22}  "
                   f"{'作成日時 created':<19}  送信日時 sent")
         self.stdout.write(header)
@@ -133,7 +133,7 @@ class Command(BaseCommand):
             raise CommandError(f"送信待ち事象 {event_id} はありません / no outbox event {event_id}", returncode=2)
         record(EventType.CLI_COMMAND, action="outbox-replay", function=FUNCTION, terminal_id="cli",
                targets=[_person(ev.person_id)] if ev.person_id is not None else [],
-               detail={"event": ev.pk, "kind": ev.kind, "change": ev.change_id, **cli_operator()})
+               detail={"event": ev.pk, "kind": ev.kind, "change": ev.change_id, **Actor.cli().operator_detail()})
         parsed = _parsed(ev)
         body = {
             "id": ev.pk, "kind": ev.kind, "kind_label": OutboxEvent.Kind(ev.kind).label,
@@ -157,14 +157,14 @@ class Command(BaseCommand):
             raise CommandError("基準日は YYYY-MM-DD で指定してください / --before must be YYYY-MM-DD",
                                returncode=2) from exc
         try:
-            result = do_purge_provision_records(before=before, dry_run=dry_run, operator=cli_operator())
+            result = do_purge_provision_records(before=before, dry_run=dry_run, actor=Actor.cli())
         except JukiError as exc:
             record(EventType.PROVISION_RECORDS_PURGED, action="purge", function=FUNCTION, terminal_id="cli",
-                   outcome=Outcome.DENIED, detail={**cli_operator(), "before": before.isoformat(), "code": exc.code})
+                   outcome=Outcome.DENIED, detail={**Actor.cli().operator_detail(), "before": before.isoformat(), "code": exc.code})
             raise CommandError(f"{exc.message} / purge refused ({exc.code})", returncode=2) from exc
         if dry_run:
             record(EventType.CLI_COMMAND, action="outbox-purge-dry-run", function=FUNCTION, terminal_id="cli",
-                   detail={**cli_operator(), **result.as_detail()})
+                   detail={**Actor.cli().operator_detail(), **result.as_detail()})
         state = "（試行・変更なし）" if dry_run else ""
         self.stdout.write(
             f"提供記録の消去{state}: 基準日 {before} 消去 {result.purged} 件（未送信のため保存 {result.unsent_kept} 件）\n"

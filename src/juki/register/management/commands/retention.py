@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from juki.audit.events import EventType
 from juki.audit.log import record
 from juki.core import clock
-from juki.core.operator import cli_operator
+from juki.core.actor import Actor
 from juki.register.retention import FUNCTION, RetentionResult, do_purge_expired_records
 
 
@@ -79,8 +79,8 @@ class Command(BaseCommand):
                 "基準日に未来の日付は指定できません（保存期間の満了前に消去することになります）。"
                 " / --today may not be after today.", returncode=2,
             )
-        result = do_purge_expired_records(today=today, dry_run=options["dry_run"], operator=cli_operator())
+        result = do_purge_expired_records(today=today, dry_run=options["dry_run"], actor=Actor.cli())
         if result.dry_run:
             record(EventType.CLI_COMMAND, action="retention-dry-run", function=FUNCTION, terminal_id="cli",
-                   detail={**result.as_detail(), **cli_operator()})
+                   detail={**result.as_detail(), **Actor.cli().operator_detail()})
         self.stdout.write(summary(result))

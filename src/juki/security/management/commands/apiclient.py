@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from juki.security.actions import Actor, do_create_api_client, do_revoke_api_client
+from juki.core.actor import Actor
+from juki.security.actions import do_create_api_client, do_revoke_api_client
 from juki.security.actions import errors as action_errors
 from juki.security.models import ApiClient
 from juki.security.roles import API_FUNCTIONS
@@ -36,7 +37,7 @@ class Command(SubcommandCommand):
         subs.add_parser("list", help="外部システムの一覧", description="外部システムの一覧を表示します（取消済みを含む）。")
 
     def handle_create(self, *, client_id: str, name: str, networks: list[str], functions: list[str], **_: Any) -> None:
-        created = do_create_api_client(client_id, name, networks, functions, acting=Actor.cli())
+        created = do_create_api_client(client_id, name, networks, functions, actor=Actor.cli())
         c = created.client
         self.stdout.write(f"外部システム {c.client_id}（{c.name}）を登録しました。")
         self.stdout.write(f"接続元: {' '.join(c.allowed_networks)}  機能: {' '.join(c.functions)}")
@@ -48,7 +49,7 @@ class Command(SubcommandCommand):
         client = ApiClient.objects.filter(client_id=client_id).first()
         if client is None:
             raise action_errors.ApiClientNotFound()
-        do_revoke_api_client(client, acting=Actor.cli(), reason=reason)
+        do_revoke_api_client(client, actor=Actor.cli(), reason=reason)
         self.stdout.write(f"外部システム {client.client_id} の登録を取り消しました。")
 
     def handle_list(self, **_: Any) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from juki.core.actor import Actor
 from juki.security.actions import (
-    Actor,
     do_bootstrap_admin,
     do_create_staff,
     do_disable_staff,
@@ -103,10 +103,10 @@ class Command(SubcommandCommand):
                       **_: Any) -> None:
         actor = Actor.cli()
         if bootstrap_admin:
-            created = do_bootstrap_admin(staff_id, name, office, application, acting=actor)
+            created = do_bootstrap_admin(staff_id, name, office, application, actor=actor)
             self.stdout.write(f"初期システム管理者 {created.staff.staff_id}（{created.staff.name}）を作成しました。")
         else:
-            created = do_create_staff(staff_id, name, office, application, acting=actor)
+            created = do_create_staff(staff_id, name, office, application, actor=actor)
             self.stdout.write(f"職員 {created.staff.staff_id}（{created.staff.name}）を作成しました。役割はまだありません。")
         self.stdout.write(f"初期パスワード: {created.initial_password}")
         self.stdout.write("この初期パスワードは今回だけ表示されます。本人に安全な方法で渡してください。"
@@ -114,11 +114,11 @@ class Command(SubcommandCommand):
         self.stdout.write(f"利用する端末を juki staff terminals {created.staff.staff_id} <端末ID> ... で設定してください。")
 
     def handle_disable(self, *, staff_id: str, reason: str, application: str, **_: Any) -> None:
-        staff = do_disable_staff(find_staff(staff_id), reason, acting=Actor.cli(), application_no=application)
+        staff = do_disable_staff(find_staff(staff_id), reason, actor=Actor.cli(), application_no=application)
         self.stdout.write(f"職員 {staff.staff_id} を無効化しました（セッションを終了しました）。")
 
     def handle_enable(self, *, staff_id: str, application: str, **_: Any) -> None:
-        staff = do_enable_staff(find_staff(staff_id), acting=Actor.cli(), application_no=application)
+        staff = do_enable_staff(find_staff(staff_id), actor=Actor.cli(), application_no=application)
         self.stdout.write(f"職員 {staff.staff_id} を有効にしました。")
 
     def handle_list(self, **_: Any) -> None:
@@ -133,7 +133,7 @@ class Command(SubcommandCommand):
         self._table(rows)
 
     def _request(self, kind: str, staff_id: str, role: str, application: str, reason: str) -> None:
-        req = do_request_role_change(find_staff(staff_id), role, kind, application, reason, acting=Actor.cli())
+        req = do_request_role_change(find_staff(staff_id), role, kind, application, reason, actor=Actor.cli())
         verb = "付与" if kind == RoleChangeRequest.Kind.GRANT else "取消"
         self.stdout.write(f"権限変更申請 {req.pk} を受け付けました: {req.staff.staff_id} の役割「{req.get_role_display()}」の{verb}。")
         self.stdout.write("別のシステム管理者が Web 画面「権限変更の承認」(/admin/role-requests/) で承認すると有効になります。")
@@ -147,19 +147,19 @@ class Command(SubcommandCommand):
 
     def handle_terminals(self, *, staff_id: str, terminals: list[str], **_: Any) -> None:
         staff = find_staff(staff_id)
-        result = do_set_staff_terminals(staff, terminals, acting=Actor.cli())
+        result = do_set_staff_terminals(staff, terminals, actor=Actor.cli())
         shown = " ".join(t.terminal_id for t in result) or "（なし）"
         self.stdout.write(f"職員 {staff.staff_id} の利用可能端末: {shown}")
 
     def handle_reset(self, *, staff_id: str, application: str, **_: Any) -> None:
-        created = do_reset_staff_credentials(find_staff(staff_id), acting=Actor.cli(), application_no=application)
+        created = do_reset_staff_credentials(find_staff(staff_id), actor=Actor.cli(), application_no=application)
         self.stdout.write(f"職員 {created.staff.staff_id} のパスワードと二要素認証を再設定しました。")
         self.stdout.write(f"初期パスワード: {created.initial_password}")
         self.stdout.write("この初期パスワードは今回だけ表示されます。次回ログイン時に変更と二要素認証の登録が必要です。")
 
     def handle_own_record(self, *, staff_id: str, addressee_no: str | None, clear: bool, application: str,
                           **_: Any) -> None:
-        staff = do_set_staff_own_record(find_staff(staff_id), None if clear else addressee_no, acting=Actor.cli(),
+        staff = do_set_staff_own_record(find_staff(staff_id), None if clear else addressee_no, actor=Actor.cli(),
                                         application_no=application)
         if staff.own_addressee_no:
             self.stdout.write(f"職員 {staff.staff_id} の自身の宛名番号を設定しました: {staff.own_addressee_no:010d}")

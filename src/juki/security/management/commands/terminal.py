@@ -7,9 +7,9 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
+from juki.core.actor import Actor
 from juki.core.addresses import public_base_url
 from juki.security.actions import (
-    Actor,
     do_issue_enrolment_code,
     do_register_terminal,
     do_revoke_terminal,
@@ -65,12 +65,12 @@ class Command(SubcommandCommand):
         p.add_argument("functions", metavar="FUNCTIONS", help=FUNCTIONS_HELP)
 
     def handle_register(self, *, terminal_id: str, name: str, location: str, functions: str, **_: Any) -> None:
-        terminal = do_register_terminal(terminal_id, name, location, functions, acting=Actor.cli())
+        terminal = do_register_terminal(terminal_id, name, location, functions, actor=Actor.cli())
         self.stdout.write(f"端末 {terminal.terminal_id}（{terminal.name}）を登録しました。")
         self.stdout.write(f"ブラウザの登録: juki terminal enrol {terminal.terminal_id}")
 
     def handle_revoke(self, *, terminal_id: str, reason: str, **_: Any) -> None:
-        terminal = do_revoke_terminal(find_terminal(terminal_id), acting=Actor.cli(), reason=reason)
+        terminal = do_revoke_terminal(find_terminal(terminal_id), actor=Actor.cli(), reason=reason)
         self.stdout.write(f"端末 {terminal.terminal_id} の登録を取り消しました。")
 
     def handle_list(self, **_: Any) -> None:
@@ -83,10 +83,10 @@ class Command(SubcommandCommand):
             self.stdout.write("\t".join((t.terminal_id, t.name, t.location or "-", state, enrolled, fns)))
 
     def handle_enrol(self, *, terminal_id: str, **_: Any) -> None:
-        code = do_issue_enrolment_code(find_terminal(terminal_id), acting=Actor.cli())
+        code = do_issue_enrolment_code(find_terminal(terminal_id), actor=Actor.cli())
         self.stdout.write(f"端末 {terminal_id} のブラウザ登録コード（30分有効・一回限り）: {code}")
         self.stdout.write(f"その端末のブラウザで次のURLを開いてください: {enrolment_url(code)}")
 
     def handle_functions(self, *, terminal_id: str, functions: str, **_: Any) -> None:
-        terminal = do_set_terminal_functions(find_terminal(terminal_id), functions, acting=Actor.cli())
+        terminal = do_set_terminal_functions(find_terminal(terminal_id), functions, actor=Actor.cli())
         self.stdout.write(f"端末 {terminal.terminal_id} の利用可能機能: {', '.join(terminal.functions)}")

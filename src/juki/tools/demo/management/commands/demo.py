@@ -11,8 +11,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from juki.core.actor import Actor
 from juki.core.errors import JukiError
-from juki.tools.demo.loader import load_demo, register_is_empty
+from juki.tools.demo.loader import do_load_demo, register_is_empty
 from juki.tools.demo.plans import DEFAULT_RESIDENTS, DEFAULT_SEED, REFERENCE_DATE
 
 
@@ -62,10 +63,10 @@ class Command(BaseCommand):
             )
             started = time.monotonic()
             try:
-                counts = load_demo(residents=residents, seed=options["seed"],
-                                   reference_date=options["as_of"], stdout=self.stdout,
-                                   progress_stream=sys.stderr,
-                                   batch_persons=10_000 if residents >= 100_000 else 2000)
+                counts = do_load_demo(residents=residents, seed=options["seed"],
+                                      reference_date=options["as_of"], stdout=self.stdout,
+                                      progress_stream=sys.stderr,
+                                      batch_persons=10_000 if residents >= 100_000 else 2000, actor=Actor.cli())
             except JukiError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(self.style.SUCCESS(

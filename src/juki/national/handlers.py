@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from juki.network import handlers, identity
+from juki.network import identity
 from juki.network.interfaces import Role
 from juki.network.node import NodeContext
 from juki.register.events import IdentityUpdate
@@ -33,10 +31,6 @@ def check_national(current: type[identity.IdentityRecordBase], context: NodeCont
     if update.reason not in MAY_BE_UNKNOWN and not held:
         raise identity.Refused("IDENTITY_RESIDENT_CODE_UNKNOWN", "この住民票コードの本人確認情報が保存されていません。")
 
-def apply_update(message: handlers.InboundMessage, *, context: Any, actor: str) -> None:
-    identity.apply_update(message, context=context, actor=actor, current=IdentityRecord, history=IdentityHistory,
-                          check=check_national)
-
-
 def register() -> None:
-    handlers.register(Role.NATIONAL, identity.UPDATE)(apply_update)
+    identity.register_tier(Role.NATIONAL, current=IdentityRecord, history=IdentityHistory, check=check_national,
+                           results=False)

@@ -22,6 +22,7 @@ plaintext), 異動事由, 異動年月日, 旧氏 — not 番地 / 方書 apart,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -34,7 +35,7 @@ from juki.core.errors import JukiError
 from juki.register.events import IdentityUpdate
 
 from . import relay
-from .handlers import InboundMessage
+from .handlers import InboundMessage, register
 from .models import OutboxPublication, UpdateResult
 from .node import NodeContext
 from .schemas import IdentityUpdateResult
@@ -209,3 +210,14 @@ def record_result(message: InboundMessage, *, context: NodeContext, actor: str) 
     row, _ = UpdateResult.objects.update_or_create(publication=publication, defaults={
         "result": result.result, "code": result.code, "message": result.message, "received_at": clock.now()})
     return row
+
+
+def register_tier(role: str, *, current: type[IdentityRecordBase], history: type[IdentityHistoryBase],
+                  check: Check = check_resident_code,
+                  results: bool = True) -> None:
+    """Register how a node of ``role`` applies the chain: updates, checked by ``check`` and kept in
+    its own ``current`` / ``history`` files, and (below the national server, ``results``) the
+    results coming back down."""
+    register(role, UPDATE)(functools.partial(apply_update, current=current, history=history, check=check))
+    if results:
+        register(role, RESULT)(functools.partial(apply_result, current=current, history=history))

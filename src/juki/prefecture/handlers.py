@@ -1,24 +1,13 @@
-"""How the 都道府県サーバ node applies its messages (registered with juki.network.handlers)."""
+"""How the 都道府県サーバ node applies its messages: it checks the 住民票コード, keeps its
+本人確認情報 file and forwards; results come back down (juki.network.identity)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from juki.network import handlers, identity
+from juki.network import identity
 from juki.network.interfaces import Role
 
 from .models import IdentityHistory, IdentityRecord
 
 
-def apply_update(message: handlers.InboundMessage, *, context: Any, actor: str) -> None:
-    identity.apply_update(message, context=context, actor=actor, current=IdentityRecord, history=IdentityHistory,
-                          check=identity.check_resident_code)
-
-
-def apply_result(message: handlers.InboundMessage, *, context: Any, actor: str) -> None:
-    identity.apply_result(message, context=context, actor=actor, current=IdentityRecord, history=IdentityHistory)
-
-
 def register() -> None:
-    handlers.register(Role.PREFECTURE, identity.UPDATE)(apply_update)
-    handlers.register(Role.PREFECTURE, identity.RESULT)(apply_result)
+    identity.register_tier(Role.PREFECTURE, current=IdentityRecord, history=IdentityHistory)
